@@ -1,0 +1,264 @@
+//! Exact values in decomposed form, the common currency between formats.
+//!
+//! Every conversion into a format goes through [`Exact`] and the one rounding core in
+//! [`crate::round`]; the exact arithmetic here (used by fused operations) never rounds — it
+//! only folds bits that cannot matter into a sticky flag.
+
+use crate::format::{ConversionError, Overflow, Rounding};
+use crate::round;
+
+/// An exact (or sticky-bounded) real value: `(-1)^neg · (sig + δ) · 2^exp` with `δ = 0` when
+/// `sticky` is false and `0 < δ < 1` when it is true.
+///
+/// ```
+/// use lowp::Exact;
+/// assert_eq!(Exact::from_f64(0.75), Exact::Finite { neg: false, sig: 3, exp: -2, sticky: false });
+/// assert_eq!(Exact::from_f64(0.75).to_f64(), 0.75);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Exact {
+    /// Not a number (or posit NaR).
+    Nan,
+    /// ±∞.
+    Inf {
+        /// Sign.
+        neg: bool,
+    },
+    /// ±0.
+    Zero {
+        /// Sign.
+        neg: bool,
+    },
+    /// A nonzero finite value; `sig >= 1`. Not normalised: `sig` may have trailing zeros.
+    Finite {
+        /// Sign.
+        neg: bool,
+        /// Integer significand, at least 1.
+        sig: u64,
+        /// Binary exponent of the significand's unit bit.
+        exp: i32,
+        /// The true value lies strictly between `sig` and `sig + 1` units.
+        sticky: bool,
+    },
+}
+
+impl Exact {
+    /// Decompose an `f64` exactly.
+    #[inline]
+    pub fn from_f64(x: f64) -> Exact {
+        let bits = x.to_bits();
+        let neg = bits >> 63 != 0;
+        let e = ((bits >> 52) & 0x7ff) as i32;
+        let f = bits & ((1u64 << 52) - 1);
+        if e == 0x7ff {
+            return if f == 0 { Exact::Inf { neg } } else { Exact::Nan };
+        }
+        if e == 0 {
+            if f == 0 {
+                return Exact::Zero { neg };
+            }
+            return Exact::Finite { neg, sig: f, exp: -1074, sticky: false };
+        }
+        Exact::Finite { neg, sig: f | (1u64 << 52), exp: e - 1075, sticky: false }
+    }
+
+    /// Decompose an `f32` exactly.
+    #[inline]
+    pub fn from_f32(x: f32) -> Exact {
+        let bits = x.to_bits();
+        let neg = bits >> 31 != 0;
+        let e = ((bits >> 23) & 0xff) as i32;
+        let f = (bits & ((1u32 << 23) - 1)) as u64;
+        if e == 0xff {
+            return if f == 0 { Exact::Inf { neg } } else { Exact::Nan };
+        }
+        if e == 0 {
+            if f == 0 {
+                return Exact::Zero { neg };
+            }
+            return Exact::Finite { neg, sig: f, exp: -149, sticky: false };
+        }
+        Exact::Finite { neg, sig: f | (1u64 << 23), exp: e - 150, sticky: false }
+    }
+
+    /// An integer, exactly.
+    #[inline]
+    pub fn from_i64(x: i64) -> Exact {
+        let neg = x < 0;
+        match x.unsigned_abs() {
+            0 => Exact::Zero { neg: false },
+            m => Exact::Finite { neg, sig: m, exp: 0, sticky: false },
+        }
+    }
+
+    /// An unsigned integer, exactly.
+    #[inline]
+    pub fn from_u64(x: u64) -> Exact {
+        match x {
+            0 => Exact::Zero { neg: false },
+            m => Exact::Finite { neg: false, sig: m, exp: 0, sticky: false },
+        }
+    }
+
+    /// Round to `f64`, nearest-even (exact whenever the value fits).
+    #[inline]
+    pub fn to_f64(self) -> f64 {
+        f64::from_bits(round::round_ieee(self, &round::F64_LAYOUT, Rounding::NearestEven, Overflow::NonSaturating))
+    }
+
+    /// Round to `f32`, nearest-even.
+    #[inline]
+    pub fn to_f32(self) -> f32 {
+        f32::from_bits(
+            round::round_ieee(self, &round::F32_LAYOUT, Rounding::NearestEven, Overflow::NonSaturating) as u32,
+        )
+    }
+
+    /// Round to an integer under `rounding`; NaN and values outside `i64` are errors.
+    pub fn to_i64(self, rounding: Rounding) -> Result<i64, ConversionError> {
+        match self {
+            Exact::Nan => Err(ConversionError::NotANumber),
+            Exact::Inf { .. } => Err(ConversionError::OutOfRange),
+            Exact::Zero { .. } => Ok(0),
+            Exact::Finite { neg, sig, exp, sticky } => {
+                let mag = round::round_to_integer(neg, sig, exp, sticky, rounding).ok_or(ConversionError::OutOfRange)?;
+                if neg {
+                    if mag <= 1u128 << 63 {
+                        Ok((mag as i128).wrapping_neg() as i64)
+                    } else {
+                        Err(ConversionError::OutOfRange)
+                    }
+                } else if mag < 1u128 << 63 {
+                    Ok(mag as i64)
+                } else {
+                    Err(ConversionError::OutOfRange)
+                }
+            }
+        }
+    }
+
+    /// Is this a negative value (or −0, −∞)?
+    #[inline]
+    pub fn is_sign_negative(self) -> bool {
+        match self {
+            Exact::Nan => false,
+            Exact::Inf { neg } | Exact::Zero { neg } | Exact::Finite { neg, .. } => neg,
+        }
+    }
+
+    /// The negated value.
+    #[inline]
+    pub fn neg(self) -> Exact {
+        match self {
+            Exact::Nan => Exact::Nan,
+            Exact::Inf { neg } => Exact::Inf { neg: !neg },
+            Exact::Zero { neg } => Exact::Zero { neg: !neg },
+            Exact::Finite { neg, sig, exp, sticky } => Exact::Finite { neg: !neg, sig, exp, sticky },
+        }
+    }
+
+    /// Exact product with IEEE special-value rules. Inputs must not be sticky.
+    pub fn mul(self, rhs: Exact) -> Exact {
+        use Exact::*;
+        match (self, rhs) {
+            (Nan, _) | (_, Nan) => Nan,
+            (Inf { .. }, Zero { .. }) | (Zero { .. }, Inf { .. }) => Nan,
+            (Inf { neg: a }, b) | (b, Inf { neg: a }) => Inf { neg: a ^ b.is_sign_negative() },
+            (Zero { neg: a }, b) | (b, Zero { neg: a }) => Zero { neg: a ^ b.is_sign_negative() },
+            (Finite { neg: na, sig: sa, exp: ea, sticky: ka }, Finite { neg: nb, sig: sb, exp: eb, sticky: kb }) => {
+                debug_assert!(!ka && !kb, "Exact::mul takes exact operands");
+                let p = sa as u128 * sb as u128;
+                compress(na ^ nb, p, ea + eb, false)
+            }
+        }
+    }
+
+    /// Exact sum with IEEE special-value rules (an exact zero sum of nonzero terms is +0, as
+    /// under round-to-nearest). Inputs must not be sticky.
+    pub fn add(self, rhs: Exact) -> Exact {
+        use Exact::*;
+        match (self, rhs) {
+            (Nan, _) | (_, Nan) => Nan,
+            (Inf { neg: a }, Inf { neg: b }) => {
+                if a == b {
+                    Inf { neg: a }
+                } else {
+                    Nan
+                }
+            }
+            (Inf { neg }, _) | (_, Inf { neg }) => Inf { neg },
+            (Zero { neg: a }, Zero { neg: b }) => Zero { neg: a && b },
+            (Zero { .. }, x) | (x, Zero { .. }) => x,
+            (Finite { neg: na, sig: sa, exp: ea, sticky: ka }, Finite { neg: nb, sig: sb, exp: eb, sticky: kb }) => {
+                debug_assert!(!ka && !kb, "Exact::add takes exact operands");
+                add_finite(na, sa, ea, nb, sb, eb)
+            }
+        }
+    }
+
+    /// `a · b + c` exactly (one rounding happens later, in the caller's format).
+    #[inline]
+    pub fn fma(a: Exact, b: Exact, c: Exact) -> Exact {
+        let p = a.mul(b);
+        // IEEE: a·b + c with a·b = ±0 exactly and c = ±0 follows the zero-sum sign rule.
+        p.add(c)
+    }
+}
+
+/// Bit length of a nonzero u128.
+#[inline]
+fn bitlen(x: u128) -> i32 {
+    128 - x.leading_zeros() as i32
+}
+
+/// Narrow a 128-bit exact significand to 64 bits, folding lost bits into `sticky`.
+#[inline]
+fn compress(neg: bool, sig: u128, exp: i32, sticky: bool) -> Exact {
+    debug_assert!(sig != 0);
+    let len = bitlen(sig);
+    if len <= 64 {
+        return Exact::Finite { neg, sig: sig as u64, exp, sticky };
+    }
+    let sh = (len - 64) as u32;
+    let lost = sig & ((1u128 << sh) - 1);
+    Exact::Finite { neg, sig: (sig >> sh) as u64, exp: exp + sh as i32, sticky: sticky || lost != 0 }
+}
+
+fn add_finite(na: bool, sa: u64, ea: i32, nb: bool, sb: u64, eb: i32) -> Exact {
+    let top_a = ea + bitlen(sa as u128);
+    let top_b = eb + bitlen(sb as u128);
+    let top = top_a.max(top_b);
+    // Common unit exponent: as low as the lower operand, but keep the window within 126 bits
+    // so the sum cannot overflow a u128.
+    let unit = ea.min(eb).max(top - 126);
+    let align = |s: u64, e: i32| -> (u128, bool) {
+        if e >= unit {
+            ((s as u128) << (e - unit), false)
+        } else {
+            let sh = (unit - e) as u32;
+            if sh >= 64 {
+                (0, true)
+            } else {
+                ((s as u128) >> sh, (s & ((1u64 << sh) - 1)) != 0)
+            }
+        }
+    };
+    let (xa, la) = align(sa, ea);
+    let (xb, lb) = align(sb, eb);
+    // At most one operand (the far smaller one) lost bits.
+    let lost = la || lb;
+    if na == nb {
+        return compress(na, xa + xb, unit, lost);
+    }
+    // Opposite signs: subtract the smaller magnitude. When bits were lost from the smaller
+    // operand the true difference is `big - small_trunc - δ`, i.e. `(big - small_trunc - 1) + (1 - δ)`.
+    let (big, small, neg) = if xa > xb || (xa == xb && !lb) { (xa, xb, na) } else { (xb, xa, nb) };
+    let diff = big - small;
+    if lost {
+        compress(neg, diff - 1, unit, true)
+    } else if diff == 0 {
+        Exact::Zero { neg: false }
+    } else {
+        compress(neg, diff, unit, false)
+    }
+}
