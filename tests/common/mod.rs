@@ -1,0 +1,89 @@
+//! Shared test helpers: seeded generators, mode lists, failure messages.
+#![allow(dead_code)]
+
+use lowp::{LowpFloat, Rounding};
+
+/// The deterministic rounding modes (stochastic ones are added with random bits by callers).
+pub const ALL_MODES: [Rounding; 4] = [Rounding::NearestEven, Rounding::TowardZero, Rounding::Up, Rounding::Down];
+
+/// SplitMix64: a tiny, well-mixed, seedable generator.
+pub struct SplitMix(u64);
+
+impl SplitMix {
+    pub fn new(seed: u64) -> Self {
+        SplitMix(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    pub fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+    /// Uniform in [0, 1).
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// The seed of a random test: `LOWP_SEED` if set, else one derived from the test's name.
+/// Printed so a failure can be replayed (`LOWP_SEED=0x... cargo test ...`).
+pub fn rng_seed(name: &str) -> u64 {
+    let seed = match std::env::var("LOWP_SEED") {
+        Ok(s) => {
+            let s = s.trim_start_matches("0x");
+            u64::from_str_radix(s, 16).expect("LOWP_SEED must be hex")
+        }
+        Err(_) => name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3)),
+    };
+    eprintln!("{name}: seed {seed:#x} (replay with LOWP_SEED={seed:x})");
+    seed
+}
+
+/// Compare a library result code with the reference's; NaNs compare by class.
+#[cfg(feature = "reference")]
+pub fn check_code(r: &lowp::reference::RefFormat, op: &str, args: &[u32], want: u32, got: u32, seed: u64) {
+    if want == got || (r.is_nan_code(want) && r.is_nan_code(got)) {
+        return;
+    }
+    let args: Vec<String> = args.iter().map(|&a| lowp::reference::describe(r, a)).collect();
+    panic!(
+        "{} {op}({}):\n  lib       {}\n  reference {}\n  seed {seed:#x}\n  regression: assert_eq!(<{} as LowpFloat>::from_bits({:#04x}) ..., {:#04x})",
+        r.name(),
+        args.join(", "),
+        lowp::reference::describe(r, got),
+        lowp::reference::describe(r, want),
+        r.name(),
+        want,
+        want
+    );
+}
+
+/// Edge codes of a format: zeros, the smallest and largest subnormals and normals, ±1 and
+/// neighbours, max and its neighbours, NaN and ∞ codes.
+pub fn edge_codes<T: LowpFloat<Bits = u8>>() -> Vec<u32> {
+    let mut v = vec![];
+    let mut push = |x: T| {
+        for y in [x, x.next_up(), x.next_down(), -x, -x.next_up(), -x.next_down()] {
+            v.push(y.to_bits() as u32);
+        }
+    };
+    push(T::from_f64(0.0));
+    push(T::min_positive_subnormal());
+    push(T::min_positive());
+    push(T::max_value());
+    push(T::from_f64(1.0));
+    push(T::epsilon());
+    if let Some(n) = T::nan() {
+        push(n);
+    }
+    if let Some(i) = T::infinity() {
+        push(i);
+    }
+    v.sort();
+    v.dedup();
+    v
+}
