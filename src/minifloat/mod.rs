@@ -122,6 +122,38 @@ impl<S: Spec> Minifloat<S> {
     pub fn to_f64(self) -> f64 {
         self.to_f32() as f64
     }
+    /// From `f32`, nearest-even, the format's default overflow rule (an inherent shortcut for
+    /// [`LowpFloat::from_f32`], so no trait import is needed and num-traits' `from_f32` never
+    /// makes a call ambiguous).
+    #[inline]
+    pub fn from_f32(x: f32) -> Self {
+        <Self as LowpFloat>::from_f32(x)
+    }
+    /// From `f64`, nearest-even, the format's default overflow rule.
+    #[inline]
+    pub fn from_f64(x: f64) -> Self {
+        <Self as LowpFloat>::from_f64(x)
+    }
+    /// From `f32`, nearest-even, clamping to ± max (∞ too; NaN stays NaN).
+    #[inline]
+    pub fn from_f32_saturating(x: f32) -> Self {
+        <Self as LowpFloat>::from_f32_saturating(x)
+    }
+    /// From `f64`, nearest-even, clamping to ± max (∞ too; NaN stays NaN).
+    #[inline]
+    pub fn from_f64_saturating(x: f64) -> Self {
+        <Self as LowpFloat>::from_f64_saturating(x)
+    }
+    /// NaN?
+    #[inline]
+    pub fn is_nan(self) -> bool {
+        self.is_nan_code()
+    }
+    /// ±0?
+    #[inline]
+    pub fn is_zero(self) -> bool {
+        <Self as LowpFloat>::is_zero(self)
+    }
     /// The format's layout.
     #[inline]
     pub const fn layout() -> &'static IeeeLayout {
