@@ -25,6 +25,7 @@ extern crate std;
 
 pub mod bulk;
 pub mod decimal;
+pub mod dynamic;
 pub mod exact;
 pub mod format;
 mod ieee;
@@ -41,3 +42,8 @@ pub use minifloat::{
     Float4E2M1FN, Float6E2M3FN, Float6E3M2FN, Float8E4M3, Float8E4M3B11FNUZ, Float8E4M3FN, Float8E4M3FNUZ,
     Float8E5M2, Float8E5M2FNUZ, Float8E8M0FNU, Minifloat, SignedSpec, Spec,
 };
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

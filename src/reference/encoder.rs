@@ -45,11 +45,9 @@ fn rounds_toward_zero(r: Rounding, neg: bool) -> bool {
 impl RefFormat {
     /// The result for a NaN input: the canonical NaN, or `+0` for formats without NaN.
     pub(crate) fn nan_result(&self) -> u32 {
-        match self.canonical_nan() {
-            Some(c) => c,
-            // FP6 / FP4: NaN -> +0 (the library's checked API reports an error instead).
-            None => 0,
-        }
+        // FP6 / FP4 have no NaN: NaN -> +0, code 0 (the library's checked API reports an
+        // error instead).
+        self.canonical_nan().unwrap_or(0)
     }
 
     /// The code of `±max finite`.
@@ -109,7 +107,8 @@ impl RefFormat {
     /// extended grid under mode `r`; `neg` is the sign of `x` (for Up / Down).
     fn round_magnitude(&self, neg: bool, cmp: MagCmp<'_>, r: Rounding) -> Landing {
         let grid = self.grid();
-        let last = grid.len() - 1; // the virtual point above max
+        // Index of the virtual point above max.
+        let last = grid.len() - 1;
         // At or beyond the virtual point: the rounded magnitude is > max whatever the mode.
         if cmp(&grid[last].0) != Ordering::Less {
             return Landing::Overflow;
@@ -149,7 +148,7 @@ impl RefFormat {
                 // frac = (|x| - lo) / (hi - lo); result is hi iff frac * 2^32 > r,
                 // i.e. iff |x| > lo + r * (hi - lo) / 2^32 (all exact).
                 let step = Rational::from(g_hi - g_lo);
-                let threshold = Rational::from(g_lo + step * Rational::from(rbits) * pow2(-32));
+                let threshold: Rational = g_lo + step * Rational::from(rbits) * pow2(-32);
                 cmp(&threshold) == Ordering::Greater
             }
         };
@@ -227,7 +226,13 @@ impl RefFormat {
                 dir => {
                     let neg = dir == Ordering::Less;
                     // |e| is positive and below every positive threshold.
-                    let cmp = |t: &Rational| if *t == 0 { Ordering::Greater } else { Ordering::Less };
+                    let cmp = |t: &Rational| {
+                        if *t == 0 {
+                            Ordering::Greater
+                        } else {
+                            Ordering::Less
+                        }
+                    };
                     self.round_nonzero(neg, &cmp, r, o)
                 }
             };
@@ -235,7 +240,11 @@ impl RefFormat {
         let neg = x.is_sign_negative();
         let abs_x = x.clone().abs();
         // Sign of |e| - |x|: same as e - x for positive x, reversed for negative x.
-        let abs_dir = if neg { inexact_dir.reverse() } else { inexact_dir };
+        let abs_dir = if neg {
+            inexact_dir.reverse()
+        } else {
+            inexact_dir
+        };
         let cmp = |t: &Rational| match abs_x.partial_cmp(t) {
             Some(Ordering::Equal) | None => abs_dir,
             Some(c) => c,

@@ -9,8 +9,11 @@
 //! How it works, in one paragraph: every format is described by hand in a
 //! [`RefFormat`] (field widths, bias, which codes are NaN / Inf, whether it has `-0`).
 //! [`RefFormat::decode`] turns a code into an exact [`RefValue`] straight from the bit
-//! fields. Arithmetic is done exactly on `rug::Rational` (or, for square roots, with
-//! MPFR at 256 bits and its ternary value), and the exact result is turned back into a
+//! fields. Addition, subtraction, multiplication and fused multiply-add are done exactly on
+//! `rug::Rational`; division and square root go through MPFR (`rug::Float`) at 256 bits,
+//! whose ternary value tells on which side of the computed value the exact result lies
+//! ([`RefFormat::round_float`] uses it to settle any comparison that lands exactly on a
+//! threshold). The exact (or exactly bracketed) result is then turned back into a
 //! code by a deliberately naive encoder: a sorted table of every finite positive value
 //! of the format (plus the one virtual grid point above the maximum, SEMANTICS rule 1),
 //! a binary search with exact rational comparisons against the two neighbours, their
@@ -82,7 +85,9 @@ impl RefValue {
         } else if x.is_infinite() {
             RefValue::Inf { neg: x < 0.0 }
         } else if x == 0.0 {
-            RefValue::Zero { neg: x.is_sign_negative() }
+            RefValue::Zero {
+                neg: x.is_sign_negative(),
+            }
         } else {
             // Every finite f64 is a dyadic rational, so this conversion is exact and cannot fail.
             match Rational::from_f64(x) {
@@ -93,7 +98,7 @@ impl RefValue {
     }
 
     /// Negation (IEEE `negate`: flips the sign of zeros and infinities, NaN stays NaN).
-    pub fn neg(&self) -> RefValue {
+    pub fn negated(&self) -> RefValue {
         match self {
             RefValue::Nan => RefValue::Nan,
             RefValue::Inf { neg } => RefValue::Inf { neg: !neg },
@@ -237,18 +242,19 @@ const fn spec(
 }
 
 /// The ten formats of SEMANTICS.md, written out by hand from its table.
+#[rustfmt::skip]
 static FORMATS: [RefFormat; 10] = [
-    //    name                   bits e  m  bias signed zero  -0     Inf                            NaN                              canonical NaN
-    spec("float8_e4m3fn", 8, 4, 3, 7, true, true, true, InfCodes::None, NanCodes::ExpAndManAllOnes, Some(0x7F)),
-    spec("float8_e5m2", 8, 5, 2, 15, true, true, true, InfCodes::ExpAllOnesManZero, NanCodes::ExpAllOnesManNonzero, Some(0x7E)),
-    spec("float8_e4m3fnuz", 8, 4, 3, 8, true, true, false, InfCodes::None, NanCodes::NegZeroPattern, Some(0x80)),
-    spec("float8_e5m2fnuz", 8, 5, 2, 16, true, true, false, InfCodes::None, NanCodes::NegZeroPattern, Some(0x80)),
-    spec("float8_e4m3b11fnuz", 8, 4, 3, 11, true, true, false, InfCodes::None, NanCodes::NegZeroPattern, Some(0x80)),
-    spec("float8_e4m3", 8, 4, 3, 7, true, true, true, InfCodes::ExpAllOnesManZero, NanCodes::ExpAllOnesManNonzero, Some(0x7C)),
-    spec("float6_e2m3fn", 6, 2, 3, 1, true, true, true, InfCodes::None, NanCodes::None, None),
-    spec("float6_e3m2fn", 6, 3, 2, 3, true, true, true, InfCodes::None, NanCodes::None, None),
-    spec("float4_e2m1fn", 4, 2, 1, 1, true, true, true, InfCodes::None, NanCodes::None, None),
-    spec("float8_e8m0fnu", 8, 8, 0, 127, false, false, false, InfCodes::None, NanCodes::AllOnes, Some(0xFF)),
+    // (name, bits, exp bits, man bits, bias, signed, has zero, has -0, Inf codes, NaN codes, canonical NaN)
+    spec("float8_e4m3fn",      8,  4, 3, 7,   true,  true, true,  InfCodes::None,                NanCodes::ExpAndManAllOnes,     Some(0x7F)),
+    spec("float8_e5m2",        8,  5, 2, 15,  true,  true, true,  InfCodes::ExpAllOnesManZero,   NanCodes::ExpAllOnesManNonzero, Some(0x7E)),
+    spec("float8_e4m3fnuz",    8,  4, 3, 8,   true,  true, false, InfCodes::None,                NanCodes::NegZeroPattern,       Some(0x80)),
+    spec("float8_e5m2fnuz",    8,  5, 2, 16,  true,  true, false, InfCodes::None,                NanCodes::NegZeroPattern,       Some(0x80)),
+    spec("float8_e4m3b11fnuz", 8,  4, 3, 11,  true,  true, false, InfCodes::None,                NanCodes::NegZeroPattern,       Some(0x80)),
+    spec("float8_e4m3",        8,  4, 3, 7,   true,  true, true,  InfCodes::ExpAllOnesManZero,   NanCodes::ExpAllOnesManNonzero, Some(0x7C)),
+    spec("float6_e2m3fn",      6,  2, 3, 1,   true,  true, true,  InfCodes::None,                NanCodes::None,                 None),
+    spec("float6_e3m2fn",      6,  3, 2, 3,   true,  true, true,  InfCodes::None,                NanCodes::None,                 None),
+    spec("float4_e2m1fn",      4,  2, 1, 1,   true,  true, true,  InfCodes::None,                NanCodes::None,                 None),
+    spec("float8_e8m0fnu",     8,  8, 0, 127, false, false, false, InfCodes::None,               NanCodes::AllOnes,              Some(0xFF)),
 ];
 
 /// Looks a format up by its ml_dtypes name (e.g. `"float8_e4m3fn"`).
@@ -361,12 +367,21 @@ impl RefFormat {
 
     /// The largest finite value.
     pub fn max_finite(&self) -> &Rational {
-        &self.tables().values.last().expect("every format has finite values").0
+        &self
+            .tables()
+            .values
+            .last()
+            .expect("every format has finite values")
+            .0
     }
 
     /// The code of the largest finite (positive) value.
     pub fn max_finite_code(&self) -> u32 {
-        self.tables().values.last().expect("every format has finite values").1
+        self.tables()
+            .values
+            .last()
+            .expect("every format has finite values")
+            .1
     }
 
     /// The smallest positive value (the smallest subnormal; `2^-127` for E8M0).
@@ -487,7 +502,11 @@ impl RefFormat {
         values.sort_by(|a, b| a.0.cmp(&b.0));
         assert!(!values.is_empty());
         for w in values.windows(2) {
-            assert!(w[0].0 < w[1].0, "{}: duplicate value in the table", self.name);
+            assert!(
+                w[0].0 < w[1].0,
+                "{}: duplicate value in the table",
+                self.name
+            );
         }
         let (max, max_code) = values.last().cloned().expect("nonempty");
 
@@ -501,7 +520,12 @@ impl RefFormat {
         };
         let virt = self.field_magnitude(v_exp, v_man);
         let ulp_top = pow2(max_exp as i32 - self.bias - self.man_bits as i32);
-        assert_eq!(virt, Rational::from(&max + &ulp_top), "{}: virtual grid point", self.name);
+        assert_eq!(
+            virt,
+            Rational::from(&max + &ulp_top),
+            "{}: virtual grid point",
+            self.name
+        );
 
         let mut grid = Vec::with_capacity(values.len() + 2);
         if self.has_zero {
@@ -559,7 +583,10 @@ pub(crate) fn rational_to_string(q: &Rational) -> String {
 /// `2^-k` / `m*2^-k`.
 pub fn describe(fmt: &RefFormat, code: u32) -> String {
     if code >= fmt.num_codes() {
-        return format!("{:#x} (invalid code: {} has {} bits)", code, fmt.name, fmt.bits);
+        return format!(
+            "{:#x} (invalid code: {} has {} bits)",
+            code, fmt.name, fmt.bits
+        );
     }
     let mut bin = String::new();
     for i in (0..fmt.bits).rev() {

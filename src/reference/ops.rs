@@ -45,7 +45,7 @@ pub fn exact_add(a: &RefValue, b: &RefValue) -> RefValue {
 
 /// Exact IEEE subtraction: `a + (-b)` (so `x - x = +0`, `(-0) - (+0) = -0`).
 pub fn exact_sub(a: &RefValue, b: &RefValue) -> RefValue {
-    exact_add(a, &b.neg())
+    exact_add(a, &b.negated())
 }
 
 /// Exact IEEE multiplication on values: `0 * inf` is NaN, signs of zeros and infinities are
@@ -55,8 +55,12 @@ pub fn exact_mul(a: &RefValue, b: &RefValue) -> RefValue {
     match (a, b) {
         (Nan, _) | (_, Nan) => Nan,
         (Inf { .. }, Zero { .. }) | (Zero { .. }, Inf { .. }) => Nan,
-        (Inf { .. } | Num(_), Inf { .. }) | (Inf { .. }, Num(_)) => Inf { neg: a.is_neg() != b.is_neg() },
-        (Zero { .. }, Zero { .. } | Num(_)) | (Num(_), Zero { .. }) => Zero { neg: a.is_neg() != b.is_neg() },
+        (Inf { .. } | Num(_), Inf { .. }) | (Inf { .. }, Num(_)) => Inf {
+            neg: a.is_neg() != b.is_neg(),
+        },
+        (Zero { .. }, Zero { .. } | Num(_)) | (Num(_), Zero { .. }) => Zero {
+            neg: a.is_neg() != b.is_neg(),
+        },
         (Num(p), Num(q)) => Num(Rational::from(p * q)),
     }
 }
@@ -82,7 +86,12 @@ impl RefFormat {
     /// An operand as an exact MPFR number (every finite value of these formats fits).
     fn to_mpfr(&self, q: &Rational) -> Float {
         let (f, dir) = Float::with_val_round(MPFR_PREC, q, Round::Nearest);
-        assert_eq!(dir, Ordering::Equal, "{}: operand not exact in MPFR", self.name());
+        assert_eq!(
+            dir,
+            Ordering::Equal,
+            "{}: operand not exact in MPFR",
+            self.name()
+        );
         f
     }
 
@@ -103,7 +112,11 @@ impl RefFormat {
 
     /// `a * b + c` with a single rounding (NearestEven, NonSaturating).
     pub fn mul_add(&self, a: u32, b: u32, c: u32) -> u32 {
-        self.round_op(&exact_mul_add(&self.decode(a), &self.decode(b), &self.decode(c)))
+        self.round_op(&exact_mul_add(
+            &self.decode(a),
+            &self.decode(b),
+            &self.decode(c),
+        ))
     }
 
     /// `a / b`, correctly rounded (NearestEven, NonSaturating). Specials per IEEE:
@@ -126,7 +139,12 @@ impl RefFormat {
                 let (fp, fq) = (self.to_mpfr(p), self.to_mpfr(q));
                 let (quot, ternary) = Float::with_val_round(MPFR_PREC, &fp / &fq, Round::Nearest);
                 // MPFR's ternary is sign(quot - exact); round_float wants sign(exact - quot).
-                return self.round_float(&quot, ternary.reverse(), Rounding::NearestEven, Overflow::NonSaturating);
+                return self.round_float(
+                    &quot,
+                    ternary.reverse(),
+                    Rounding::NearestEven,
+                    Overflow::NonSaturating,
+                );
             }
         };
         self.round_op(&v)
@@ -146,7 +164,12 @@ impl RefFormat {
                 let mut f = self.to_mpfr(&q);
                 let ternary = f.sqrt_round(Round::Nearest);
                 // MPFR's ternary is sign(f - exact); round_float wants sign(exact - f).
-                return self.round_float(&f, ternary.reverse(), Rounding::NearestEven, Overflow::NonSaturating);
+                return self.round_float(
+                    &f,
+                    ternary.reverse(),
+                    Rounding::NearestEven,
+                    Overflow::NonSaturating,
+                );
             }
         };
         self.round_op(&v)

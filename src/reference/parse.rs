@@ -26,7 +26,10 @@ pub struct RefParseError {
 
 impl RefParseError {
     fn new(input: &str, reason: &'static str) -> Self {
-        RefParseError { input: input.to_owned(), reason }
+        RefParseError {
+            input: input.to_owned(),
+            reason,
+        }
     }
 
     /// A short description of what is wrong with the input.
@@ -37,7 +40,11 @@ impl RefParseError {
 
 impl fmt::Display for RefParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid decimal number {:?}: {}", self.input, self.reason)
+        write!(
+            f,
+            "invalid decimal number {:?}: {}",
+            self.input, self.reason
+        )
     }
 }
 
@@ -47,6 +54,11 @@ impl std::error::Error for RefParseError {}
 /// replaced by a stand-in with the same rounding behaviour in every format here: every
 /// format's values and rounding thresholds lie strictly between `10^-60` and `10^60`.
 const EXP_CLAMP: i64 = 1000;
+
+/// `10^k` as an exact integer.
+fn pow10(k: u32) -> Integer {
+    Integer::from(Integer::u_pow_u(10, k))
+}
 
 /// Parses a decimal string exactly (see the module docs for the grammar).
 pub fn parse_decimal(s: &str) -> Result<RefValue, RefParseError> {
@@ -119,17 +131,17 @@ pub fn parse_decimal(s: &str) -> Result<RefValue, RefParseError> {
     let top = scale.saturating_add(ndigits);
     let mag = if top.saturating_sub(1) > EXP_CLAMP {
         // Far above every format's range: any huge number rounds the same way.
-        Rational::from(Integer::from(10).pow(EXP_CLAMP as u32))
+        Rational::from(pow10(EXP_CLAMP as u32))
     } else if top < -EXP_CLAMP {
         // Far below every nonzero threshold: any tiny positive number rounds the same way.
-        Rational::from((1, Integer::from(10).pow(EXP_CLAMP as u32)))
+        Rational::from((1, pow10(EXP_CLAMP as u32)))
     } else if scale >= 0 {
         // Bounded by the checks above: 0 <= scale <= EXP_CLAMP + 1.
-        Rational::from(n * Integer::from(10).pow(scale as u32))
+        Rational::from(n * pow10(scale as u32))
     } else {
         // -scale may be large when there are many digits, but then so is the string.
         let den_exp = u32::try_from(-scale).map_err(|_| err("too many digits"))?;
-        Rational::from((n, Integer::from(10).pow(den_exp)))
+        Rational::from((n, pow10(den_exp)))
     };
     Ok(RefValue::Num(if neg { -mag } else { mag }))
 }

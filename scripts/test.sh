@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Run the whole test suite on a fresh machine of this image (Debian, Rust toolchain present).
+# The MPFR reference (feature `reference`) links the system GMP and MPFR through `rug`, so their
+# development packages are installed first when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! dpkg -s libgmp-dev libmpfr-dev >/dev/null 2>&1; then
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+    echo "installing libgmp-dev and libmpfr-dev for the MPFR reference..."
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libgmp-dev libmpfr-dev >/dev/null
+fi
+
+# Library, CLI, reference self-test, exhaustive and seeded tests, doc examples.
+cargo test --features reference "$@"
+# The library builds without std (no_std users) and without the CLI.
+cargo build --lib --no-default-features
