@@ -306,3 +306,36 @@ fn num_traits_and_bytemuck() {
     assert_eq!(back[1].to_f64(), -2.0);
     assert_eq!(core::mem::size_of::<Float4E2M1FN>(), 1);
 }
+
+/// `%` (truncated remainder, needed by num-traits' `Num`) is exact: the remainder of two
+/// values of a format is a value of the format.
+fn remainder_exact<T: LowpFloat<Bits = u8> + core::ops::Rem<Output = T>>() {
+    for a in 0..(1u32 << T::BITS) {
+        for b in 0..(1u32 << T::BITS) {
+            let (x, y) = (T::from_bits(a as u8), T::from_bits(b as u8));
+            let want = x.to_f64() % y.to_f64();
+            let got = (x % y).to_f64();
+            if want.is_nan() {
+                assert!(got.is_nan() || T::nan().is_none(), "{} {x:?} % {y:?}", T::NAME);
+            } else if want == 0.0 && T::min_value().to_f64() >= 0.0 {
+                assert!(got.is_nan(), "{} {x:?} % {y:?}: unsigned format has no zero", T::NAME);
+            } else {
+                assert_eq!(got, want, "{} {x:?} % {y:?}", T::NAME);
+            }
+        }
+    }
+}
+
+#[test]
+fn remainder_every_pair() {
+    remainder_exact::<Float8E4M3FN>();
+    remainder_exact::<Float8E5M2>();
+    remainder_exact::<Float8E4M3FNUZ>();
+    remainder_exact::<Float8E5M2FNUZ>();
+    remainder_exact::<Float8E4M3B11FNUZ>();
+    remainder_exact::<Float8E4M3>();
+    remainder_exact::<Float6E2M3FN>();
+    remainder_exact::<Float6E3M2FN>();
+    remainder_exact::<Float4E2M1FN>();
+    remainder_exact::<Float8E8M0FNU>();
+}
