@@ -30,6 +30,8 @@ pub enum Exact {
         neg: bool,
     },
     /// A nonzero finite value; `sig >= 1`. Not normalised: `sig` may have trailing zeros.
+    /// When `sticky` is set, `sig` must be full width (`sig >= 2^63`) so that every format's
+    /// rounding position lies inside it; the crate's exact arithmetic always ensures that.
     Finite {
         /// Sign.
         neg: bool,

@@ -58,6 +58,13 @@ pub enum Overflow {
 }
 
 /// Why a checked conversion could not produce a value.
+///
+/// ```
+/// use lowp::{ConversionError, LowpFloat, Float4E2M1FN, Float8E4M3FN, Rounding, Overflow};
+/// let e = Float4E2M1FN::try_from_f64_with(f64::NAN, Rounding::NearestEven, Overflow::Saturating);
+/// assert_eq!(e, Err(ConversionError::NanUnrepresentable { format: "float4_e2m1fn" }));
+/// assert_eq!(Float8E4M3FN::nan().unwrap().to_i64_with(Rounding::NearestEven), Err(ConversionError::NotANumber));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConversionError {

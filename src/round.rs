@@ -10,6 +10,14 @@ use crate::exact::Exact;
 use crate::format::{Overflow, Rounding};
 
 /// Which codes of a layout are special.
+///
+/// ```
+/// use lowp::round::{Specials, F32_LAYOUT};
+/// use lowp::{Float8E4M3FN, Spec};
+/// assert_eq!(F32_LAYOUT.specials, Specials::IeeeInfNan);
+/// assert_eq!(<lowp::minifloat::E4M3FN as Spec>::LAYOUT.specials, Specials::NanAllOnes);
+/// # let _ = Float8E4M3FN::from_bits(0);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Specials {
     /// IEEE 754: the all-ones exponent holds ±∞ (zero mantissa) and NaNs (OCP E5M2, f16, f32…).
@@ -24,7 +32,18 @@ pub enum Specials {
     None,
 }
 
-/// A sign-magnitude binary floating-point layout.
+/// A sign-magnitude binary floating-point layout: what the rounding core needs to know about
+/// a format.
+///
+/// ```
+/// use lowp::round::{round_ieee, IeeeLayout, Specials};
+/// use lowp::{Exact, Overflow, Rounding};
+/// // A hypothetical 1/3/2 format with IEEE specials.
+/// let l = IeeeLayout { exp_bits: 3, man_bits: 2, bias: 3, signed: true, subnormals: true, specials: Specials::IeeeInfNan };
+/// assert_eq!(l.max_finite(), 0b110_11);
+/// let code = round_ieee(Exact::from_f64(1.3), &l, Rounding::NearestEven, Overflow::NonSaturating);
+/// assert_eq!(code, 0b011_01); // 1.25
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct IeeeLayout {
     /// Exponent field width.
@@ -281,6 +300,7 @@ pub fn round_ieee(x: Exact, l: &IeeeLayout, mode: Rounding, overflow: Overflow) 
             }
         }
         Exact::Finite { neg, sig, exp, sticky } => {
+            debug_assert!(!sticky || sig >> 63 == 1, "a sticky Exact must carry a full 64-bit significand");
             if neg && !l.signed {
                 return nan_or_zero(l);
             }

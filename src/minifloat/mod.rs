@@ -21,6 +21,12 @@ use crate::round::{self, IeeeLayout};
 /// The description of one minifloat format.
 ///
 /// Implemented by zero-sized markers; the format type is [`Minifloat<S>`].
+///
+/// ```
+/// use lowp::{Spec, minifloat::E5M2};
+/// assert_eq!(E5M2::NAME, "float8_e5m2");
+/// assert_eq!(E5M2::LAYOUT.bias, 15);
+/// ```
 pub trait Spec: Copy + Clone + fmt::Debug + Default + PartialEq + Eq + Hash + Send + Sync + 'static {
     /// ml_dtypes name, e.g. `float8_e4m3fn`.
     const NAME: &'static str;
@@ -36,6 +42,12 @@ pub trait Spec: Copy + Clone + fmt::Debug + Default + PartialEq + Eq + Hash + Se
 
 /// Specs whose formats have a sign and a zero (every minifloat but E8M0); they get the
 /// num-traits that need zero (`Zero`, `Num`, `Signed`).
+///
+/// ```
+/// use num_traits::Zero;
+/// use lowp::Float8E5M2;
+/// assert!(Float8E5M2::zero().is_zero());
+/// ```
 pub trait SignedSpec: Spec {}
 
 /// A minifloat of layout `S`, one code per byte (the code in the low bits).
