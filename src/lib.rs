@@ -23,6 +23,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+mod arch;
 pub mod bulk;
 pub mod decimal;
 pub mod dynamic;

@@ -1,1 +1,645 @@
-fn main() {}
+//! `lowp`: the command-line golden model of the crate.
+//!
+//! Every answer comes from the library itself (through [`lowp::dynamic`]), so the codes
+//! printed here are exactly what the typed API computes. Input is streamed line by line from
+//! stdin; blank lines and `#` comments are skipped; errors name the line and the offending
+//! token and exit with status 1 (usage errors: 2).
+
+use std::fmt::Write as _;
+use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use lowp::dynamic::{exact_decimal, FormatId, Op};
+use lowp::{Overflow, Rounding};
+
+const FORMAT_HELP: &str = "Format name: ml_dtypes spelling (float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, \
+float8_e5m2fnuz, float8_e4m3b11fnuz, float8_e4m3, float6_e2m3fn, float6_e3m2fn, float4_e2m1fn, float8_e8m0fnu), \
+float16, bfloat16, float32, or an alias (e4m3, e5m2, fp4, e8m0, half, bf16, f32, ...; see `lowp formats --aliases`). \
+Case-insensitive";
+
+const ROUNDING_HELP: &str = "Rounding mode: nearest-even (default), toward-zero, up (toward +inf), \
+down (toward -inf), stochastic:SEED (random bits from SplitMix64 seeded with SEED, the high 32 bits of \
+one draw per input line), or stochastic (each input line carries its 32 random bits after the number, \
+e.g. `0.3 0x80000000`; rounds away from zero when frac * 2^32 > bits)";
+
+#[derive(Parser)]
+#[command(
+    name = "lowp",
+    version,
+    about = "Correctly rounded low-precision floats (FP8, FP6, FP4, E8M0, f16, bf16, f32): a golden model",
+    long_about = "Correctly rounded low-precision floats (FP8, FP6, FP4, E8M0, f16, bf16, f32): a golden model \
+for hardware and software implementations.\n\nThe streaming commands (encode, decode, op) read one item per \
+line from stdin and write one line per item to stdout; blank lines and text after `#` are ignored. Codes are \
+written as 0x + lower-case hex, zero-padded to the format's width (at least two digits). A bad line stops \
+the run with a message naming the line on stderr and exit status 1."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a table of every format: width, fields, bias, range, epsilon, special values.
+    Formats {
+        /// Also list the accepted aliases of each name.
+        #[arg(long)]
+        aliases: bool,
+    },
+    /// Show how a decimal value is encoded: code and bit fields, exact value, error, neighbours.
+    Explain {
+        /// A decimal number (e.g. 0.1, -3.5e-3), or nan, inf, -inf.
+        #[arg(allow_hyphen_values = true, value_name = "VALUE")]
+        value: String,
+        /// Only this format (default: every format).
+        #[arg(short, long, value_name = "NAME", help = FORMAT_HELP)]
+        format: Option<FormatId>,
+        /// Rounding mode (nearest-even, toward-zero, up, down).
+        #[arg(short, long, value_name = "MODE", default_value = "nearest-even", value_parser = parse_rounding)]
+        rounding: RoundingArg,
+    },
+    /// Encode decimal numbers (one per line on stdin, also nan/inf/-inf): prints `CODE VALUE`.
+    ///
+    /// The number is rounded once, correctly, from its exact decimal value. VALUE is the
+    /// decoded value as `decode` prints it (Rust's shortest round-trip f64 text; nan, inf, -inf
+    /// for the specials); `--shortest` prints the shortest decimal that reads back to CODE in
+    /// the format instead (e.g. 450 for E4M3's 448), `--exact` every digit.
+    Encode {
+        #[arg(short, long, value_name = "NAME", help = FORMAT_HELP)]
+        format: FormatId,
+        /// Clamp overflow (and infinities) to +/- max instead of Inf/NaN.
+        #[arg(long)]
+        saturate: bool,
+        #[arg(short, long, value_name = "MODE", default_value = "nearest-even", value_parser = parse_rounding, help = ROUNDING_HELP)]
+        rounding: RoundingArg,
+        /// Print the exact decimal value of the code (every digit).
+        #[arg(long, conflicts_with = "shortest")]
+        exact: bool,
+        /// Print the shortest decimal that reads back to the same code in this format.
+        #[arg(long)]
+        shortest: bool,
+    },
+    /// Decode codes (one per line on stdin: 0x.. hex or 0b.. binary) to their values.
+    ///
+    /// Prints the shortest text that reads back to the same f64 (every value of every format is
+    /// exact in f64): nan, inf, -inf for the specials.
+    Decode {
+        #[arg(short, long, value_name = "NAME", help = FORMAT_HELP)]
+        format: FormatId,
+        /// Print the exact decimal expansion instead (no exponent, every digit).
+        #[arg(long)]
+        exact: bool,
+    },
+    /// Apply an operation to operand codes (one operation per line: `0xAA 0xBB`; one operand
+    /// for sqrt, three for fma = a*b+c): prints the result code.
+    ///
+    /// Results are correctly rounded, nearest-even, non-saturating (the library's operators).
+    Op {
+        #[arg(short, long, value_name = "NAME", help = FORMAT_HELP)]
+        format: FormatId,
+        /// The operation.
+        #[arg(value_enum)]
+        op: OpArg,
+        /// Also print the result's value after the code.
+        #[arg(long)]
+        values: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OpArg {
+    /// a + b
+    Add,
+    /// a - b
+    Sub,
+    /// a * b
+    Mul,
+    /// a / b
+    Div,
+    /// sqrt(a)
+    Sqrt,
+    /// a * b + c, one rounding
+    Fma,
+}
+
+impl OpArg {
+    fn op(self) -> Op {
+        match self {
+            OpArg::Add => Op::Add,
+            OpArg::Sub => Op::Sub,
+            OpArg::Mul => Op::Mul,
+            OpArg::Div => Op::Div,
+            OpArg::Sqrt => Op::Sqrt,
+            OpArg::Fma => Op::Fma,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum RoundingArg {
+    Fixed(Rounding),
+    /// Stochastic, random bits from SplitMix64 with this seed.
+    Seeded(u64),
+    /// Stochastic, random bits given on each input line.
+    PerLine,
+}
+
+fn parse_rounding(s: &str) -> Result<RoundingArg, String> {
+    let l = s.trim().to_ascii_lowercase().replace('_', "-");
+    let fixed = |r| Ok(RoundingArg::Fixed(r));
+    match l.as_str() {
+        "nearest-even" | "nearest" | "rne" | "even" => fixed(Rounding::NearestEven),
+        "toward-zero" | "towards-zero" | "rtz" | "zero" | "truncate" | "trunc" => fixed(Rounding::TowardZero),
+        "up" | "rtp" | "toward-positive" | "ceil" => fixed(Rounding::Up),
+        "down" | "rtn" | "toward-negative" | "floor" => fixed(Rounding::Down),
+        "stochastic" | "sr" => Ok(RoundingArg::PerLine),
+        _ => match l.strip_prefix("stochastic:").or_else(|| l.strip_prefix("sr:")) {
+            Some(seed) => parse_u64(seed)
+                .map(RoundingArg::Seeded)
+                .ok_or_else(|| format!("invalid stochastic seed `{seed}` (expected a decimal or 0x.. integer)")),
+            None => Err(format!(
+                "unknown rounding mode `{s}`; valid: nearest-even, toward-zero, up, down, stochastic:SEED, stochastic"
+            )),
+        },
+    }
+}
+
+fn rounding_name(r: Rounding) -> String {
+    match r {
+        Rounding::NearestEven => "nearest-even".into(),
+        Rounding::TowardZero => "toward-zero".into(),
+        Rounding::Up => "up".into(),
+        Rounding::Down => "down".into(),
+        Rounding::Stochastic(b) => format!("stochastic({b:#010x})"),
+    }
+}
+
+/// Decimal or `0x`/`0b` integer.
+fn parse_u64(s: &str) -> Option<u64> {
+    let s = s.trim();
+    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        u64::from_str_radix(h, 16).ok()
+    } else if let Some(b) = s.strip_prefix("0b").or_else(|| s.strip_prefix("0B")) {
+        u64::from_str_radix(b, 2).ok()
+    } else {
+        s.parse().ok()
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): the random bits of `stochastic:SEED`.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u32(&mut self) -> u32 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 32) as u32
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors and I/O plumbing.
+// ---------------------------------------------------------------------------------------------
+
+enum Fail {
+    /// A bad input item (the line number is added by the line loop).
+    Bad(String),
+    /// A bad input line.
+    Line { line: usize, msg: String },
+    /// A bad command-line value found after parsing.
+    Usage(String),
+    /// Reading stdin failed.
+    Read(io::Error),
+    /// Writing stdout failed (other than a closed pipe).
+    Write(io::Error),
+    /// The reader of stdout went away: stop quietly.
+    BrokenPipe,
+}
+
+impl From<io::Error> for Fail {
+    /// Output errors (every `?` on a write).
+    fn from(e: io::Error) -> Fail {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Fail::BrokenPipe
+        } else {
+            Fail::Write(e)
+        }
+    }
+}
+
+fn bad<T>(msg: impl Into<String>) -> Result<T, Fail> {
+    Err(Fail::Bad(msg.into()))
+}
+
+type Out<'a> = BufWriter<io::StdoutLock<'a>>;
+
+/// Feed each non-blank line of stdin (comment stripped, trimmed) to `f`, with its number.
+fn each_line(out: &mut Out, mut f: impl FnMut(&str, &mut Out) -> Result<(), Fail>) -> Result<(), Fail> {
+    let stdin = io::stdin();
+    let interactive = stdin.is_terminal();
+    let mut rd = stdin.lock();
+    let mut buf = Vec::with_capacity(128);
+    let mut line = 0usize;
+    loop {
+        buf.clear();
+        if rd.read_until(b'\n', &mut buf).map_err(Fail::Read)? == 0 {
+            return Ok(());
+        }
+        line += 1;
+        let text = match std::str::from_utf8(&buf) {
+            Ok(t) => t,
+            Err(_) => return Err(Fail::Line { line, msg: "the line is not valid UTF-8".into() }),
+        };
+        let text = text.split('#').next().unwrap_or("").trim();
+        if text.is_empty() {
+            continue;
+        }
+        match f(text, out) {
+            Ok(()) => {}
+            Err(Fail::Bad(msg)) => return Err(Fail::Line { line, msg }),
+            Err(e) => return Err(e),
+        }
+        if interactive {
+            out.flush()?;
+        }
+    }
+}
+
+/// A code token: `0x` hex or `0b` binary, checked against the format's width.
+fn parse_code(tok: &str, fmt: FormatId) -> Result<u64, Fail> {
+    let digits = |s: &str, radix| u64::from_str_radix(s, radix).ok().filter(|_| !s.starts_with('+'));
+    let v = if let Some(h) = tok.strip_prefix("0x").or_else(|| tok.strip_prefix("0X")) {
+        digits(h, 16)
+    } else if let Some(b) = tok.strip_prefix("0b").or_else(|| tok.strip_prefix("0B")) {
+        digits(b, 2)
+    } else {
+        return bad(format!("invalid code `{tok}`: expected 0x followed by hex digits (e.g. {})", fmt.hex(0x38 & fmt.max_code())));
+    };
+    match v {
+        None => bad(format!("invalid code `{tok}`: not a hex (0x..) or binary (0b..) integer")),
+        Some(c) if c > fmt.max_code() => bad(format!(
+            "invalid code `{tok}`: {} has {} bits (codes 0x0..={:#x})",
+            fmt.name(),
+            fmt.bits(),
+            fmt.max_code()
+        )),
+        Some(c) => Ok(c),
+    }
+}
+
+/// `{}` of an f64 with lower-case specials.
+fn f64_text(v: f64) -> String {
+    if v.is_nan() {
+        "nan".into()
+    } else if v.is_infinite() {
+        if v < 0.0 { "-inf" } else { "inf" }.into()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// The format's shortest `Display` of a code, lower-case specials.
+fn value_text(fmt: FormatId, code: u64) -> String {
+    match fmt.decode(code) {
+        Ok(v) if v.is_nan() || v.is_infinite() => f64_text(v),
+        Ok(_) => fmt.display(code).unwrap_or_default(),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Does the decimal token denote NaN (as Rust and the crate read it)?
+fn is_nan_token(tok: &str) -> bool {
+    tok.parse::<f64>().is_ok_and(f64::is_nan)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands.
+// ---------------------------------------------------------------------------------------------
+
+fn cmd_encode(
+    out: &mut Out,
+    fmt: FormatId,
+    saturate: bool,
+    rounding: RoundingArg,
+    exact: bool,
+    shortest: bool,
+) -> Result<(), Fail> {
+    let overflow = if saturate { Overflow::Saturating } else { fmt.default_overflow() };
+    let has_nan = fmt.info().has_nan;
+    let mut rng = match rounding {
+        RoundingArg::Seeded(s) => Some(SplitMix64(s)),
+        _ => None,
+    };
+    each_line(out, |text, out| {
+        let mut toks = text.split_whitespace();
+        let num = toks.next().unwrap_or("");
+        let r = match rounding {
+            RoundingArg::Fixed(r) => r,
+            RoundingArg::Seeded(_) => Rounding::Stochastic(rng.as_mut().map_or(0, SplitMix64::next_u32)),
+            RoundingArg::PerLine => match toks.next() {
+                None => return bad(format!("`{text}`: --rounding stochastic needs the random bits after the number (e.g. `{num} 0x80000000`)")),
+                Some(b) => match parse_u64(b).and_then(|b| u32::try_from(b).ok()) {
+                    Some(b) => Rounding::Stochastic(b),
+                    None => return bad(format!("invalid random bits `{b}`: expected a 32-bit integer (decimal or 0x..)")),
+                },
+            },
+        };
+        if let Some(extra) = toks.next() {
+            return bad(format!("unexpected `{extra}` after the number `{num}` (one number per line)"));
+        }
+        if !has_nan && is_nan_token(num) {
+            return bad(format!("`{num}`: {} has no NaN encoding", fmt.name()));
+        }
+        let code = match fmt.parse_str(num, r, overflow) {
+            Ok(c) => c,
+            Err(e) => return bad(format!("invalid number `{num}`: {e}")),
+        };
+        let v = fmt.decode(code).unwrap_or(f64::NAN);
+        if exact {
+            writeln!(out, "{} {}", fmt.hex(code), exact_decimal(v))?;
+        } else if shortest {
+            writeln!(out, "{} {}", fmt.hex(code), value_text(fmt, code))?;
+        } else {
+            writeln!(out, "{} {}", fmt.hex(code), f64_text(v))?;
+        }
+        Ok(())
+    })
+}
+
+fn cmd_decode(out: &mut Out, fmt: FormatId, exact: bool) -> Result<(), Fail> {
+    each_line(out, |text, out| {
+        let mut toks = text.split_whitespace();
+        let tok = toks.next().unwrap_or("");
+        if let Some(extra) = toks.next() {
+            return bad(format!("unexpected `{extra}` after the code `{tok}` (one code per line)"));
+        }
+        let code = parse_code(tok, fmt)?;
+        let v = fmt.decode(code).map_err(|e| Fail::Bad(e.to_string()))?;
+        if exact {
+            writeln!(out, "{}", exact_decimal(v))?;
+        } else {
+            writeln!(out, "{}", f64_text(v))?;
+        }
+        Ok(())
+    })
+}
+
+fn cmd_op(out: &mut Out, fmt: FormatId, op: Op, values: bool) -> Result<(), Fail> {
+    let mut args: Vec<u64> = Vec::with_capacity(3);
+    each_line(out, |text, out| {
+        args.clear();
+        for tok in text.split(|c: char| c.is_whitespace() || c == ',').filter(|t| !t.is_empty()) {
+            args.push(parse_code(tok, fmt)?);
+        }
+        if args.len() != op.arity() {
+            let n = op.arity();
+            return bad(format!(
+                "{op} takes {n} operand{}, got {} in `{text}`",
+                if n == 1 { "" } else { "s" },
+                args.len()
+            ));
+        }
+        let r = fmt.op(op, &args).map_err(|e| Fail::Bad(e.to_string()))?;
+        if values {
+            writeln!(out, "{} {}", fmt.hex(r), value_text(fmt, r))?;
+        } else {
+            writeln!(out, "{}", fmt.hex(r))?;
+        }
+        Ok(())
+    })
+}
+
+/// A number for the formats table: plain up to 1e7 and down to 1e-4, scientific beyond.
+fn short_num(x: f64) -> String {
+    if x == 0.0 || (1e-4..1e7).contains(&x.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+fn cmd_formats(out: &mut Out, aliases: bool) -> Result<(), Fail> {
+    let mut head = vec!["format", "bits", "e/m", "bias", "max", "min normal", "min subnormal", "epsilon", "-0", "Inf / NaN"];
+    if aliases {
+        head.push("aliases");
+    }
+    let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
+    for &id in FormatId::ALL {
+        let i = id.info();
+        let mut row = vec![
+            id.name().to_string(),
+            i.bits.to_string(),
+            format!("e{}m{}", i.exp_bits, i.man_bits),
+            i.bias.to_string(),
+            short_num(i.max),
+            short_num(i.min_normal),
+            if i.has_subnormals { short_num(i.min_subnormal) } else { "-".into() },
+            short_num(i.epsilon),
+            if i.has_neg_zero { "yes" } else { "no" }.into(),
+            i.specials.clone(),
+        ];
+        if aliases {
+            row.push(id.aliases().join(", "));
+        }
+        rows.push(row);
+    }
+    let ncol = rows[0].len();
+    let widths: Vec<usize> = (0..ncol).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
+    for (k, row) in rows.iter().enumerate() {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c + 1 == ncol {
+                line.push_str(cell);
+            } else if (1..=7).contains(&c) && k > 0 {
+                // Numbers right-aligned.
+                let _ = write!(line, "{cell:>w$}  ", w = widths[c]);
+            } else {
+                let _ = write!(line, "{cell:<w$}  ", w = widths[c]);
+            }
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// `0|1111|110`, and the field names.
+fn fields_text(fmt: FormatId, code: u64) -> (String, String) {
+    let f = fmt.fields(code).unwrap_or_default();
+    let bits: Vec<String> = f.iter().map(|x| x.to_string()).collect();
+    let names: Vec<&str> = f.iter().map(|x| x.name).collect();
+    (bits.join("|"), names.join("|"))
+}
+
+/// `+1.101b x 2^(3-7) = 2^-4`-style reading of a finite nonzero code.
+fn significand_text(fmt: FormatId, code: u64) -> Option<String> {
+    let i = fmt.info();
+    let v = fmt.decode(code).ok()?;
+    if !v.is_finite() || v == 0.0 {
+        return None;
+    }
+    let fields = fmt.fields(code).ok()?;
+    let get = |n: &str| fields.iter().find(|f| f.name == n).copied();
+    let sign = if get("sign").is_some_and(|s| s.value == 1) { "-" } else { "+" };
+    let e = get("exponent")?;
+    let m = get("mantissa");
+    let sub = i.has_subnormals && e.value == 0;
+    let lead = if sub { "0" } else { "1" };
+    let frac = m.map(|m| format!(".{m}")).unwrap_or_default();
+    let field = if sub { 1 } else { e.value as i64 };
+    let unbiased = field - i.bias as i64;
+    let note = if sub { "  (subnormal: exponent field 0 counts as 1, no hidden 1)" } else { "" };
+    let sig = v.abs() / 2f64.powi(unbiased as i32);
+    Some(format!("{sign}{lead}{frac}b x 2^({field}-{}) = {sign}{sig} x 2^{unbiased}{note}", i.bias))
+}
+
+fn class_text(fmt: FormatId, code: u64) -> &'static str {
+    let i = fmt.info();
+    let Ok(v) = fmt.decode(code) else { return "invalid" };
+    if v.is_nan() {
+        "NaN"
+    } else if v.is_infinite() {
+        "infinity"
+    } else if v == 0.0 {
+        "zero"
+    } else if i.has_subnormals && v.abs() < i.min_normal {
+        "subnormal"
+    } else {
+        "normal"
+    }
+}
+
+/// Signed number, plain or scientific (for errors).
+fn sci(x: f64) -> String {
+    let t = short_num(x);
+    if x > 0.0 {
+        format!("+{t}")
+    } else {
+        t
+    }
+}
+
+fn explain_one(out: &mut Out, fmt: FormatId, value: &str, input: Option<f64>, r: Rounding) -> Result<(), Fail> {
+    let i = fmt.info();
+    let code = |o| fmt.parse_str(value, r, o).map_err(|e| Fail::Usage(format!("invalid number `{value}`: {e}")));
+    let c = code(fmt.default_overflow())?;
+    let cs = code(Overflow::Saturating)?;
+    writeln!(out, "{}  ({} bits, e{}m{}, bias {}; {})", fmt.name(), i.bits, i.exp_bits, i.man_bits, i.bias, rounding_name(r))?;
+    if !i.has_nan && is_nan_token(value) {
+        writeln!(out, "  NaN is not representable: {} has no NaN (the conversion gives {} = +0)", fmt.name(), fmt.hex(c))?;
+        return Ok(());
+    }
+    let (bits, names) = fields_text(fmt, c);
+    writeln!(out, "  code        {}  = {}  ({}), {}", fmt.hex(c), bits, names, class_text(fmt, c))?;
+    if let Some(s) = significand_text(fmt, c) {
+        writeln!(out, "  reads       {s}")?;
+    }
+    let v = fmt.decode(c).unwrap_or(f64::NAN);
+    if v.is_finite() {
+        writeln!(out, "  value       {} (exact), shortest {}", exact_decimal(v), value_text(fmt, c))?;
+    } else {
+        writeln!(out, "  value       {}", f64_text(v))?;
+    }
+    match input {
+        Some(x) if x.is_finite() && v.is_finite() => {
+            let abs = v - x;
+            writeln!(out, "  abs error   {}  (value - input, rounded to f64)", sci(abs))?;
+            if x == 0.0 {
+                writeln!(out, "  rel error   n/a (input is zero)")?;
+            } else {
+                writeln!(out, "  rel error   {}  ((value - input) / |input|, in f64)", sci(abs / x.abs()))?;
+            }
+        }
+        Some(x) if x == v || (x.is_nan() && v.is_nan()) => writeln!(out, "  error       none")?,
+        _ => writeln!(out, "  error       n/a (input or value not finite)")?,
+    }
+    for (label, n) in [("next down", fmt.next_down(c)), ("next up", fmt.next_up(c))] {
+        let n = n.unwrap_or(c);
+        let nv = exact_decimal(fmt.decode(n).unwrap_or(f64::NAN));
+        if n == c {
+            writeln!(out, "  {label:<10}  {}  {nv}  (none: stays)", fmt.hex(n))?;
+        } else {
+            writeln!(out, "  {label:<10}  {}  {nv}", fmt.hex(n))?;
+        }
+    }
+    if cs != c {
+        writeln!(
+            out,
+            "  saturating  {}  {}  (with --saturate; the default is non-saturating)",
+            fmt.hex(cs),
+            exact_decimal(fmt.decode(cs).unwrap_or(f64::NAN))
+        )?;
+    }
+    Ok(())
+}
+
+fn cmd_explain(out: &mut Out, value: &str, fmt: Option<FormatId>, rounding: RoundingArg) -> Result<(), Fail> {
+    let r = match rounding {
+        RoundingArg::Fixed(r) => r,
+        _ => return Err(Fail::Usage("explain takes nearest-even, toward-zero, up or down as --rounding".into())),
+    };
+    let value = value.trim();
+    // Check the number once (against the first format) so a bad one is reported plainly.
+    let probe = fmt.unwrap_or(FormatId::ALL[0]);
+    if let Err(e) = probe.parse_str(value, r, Overflow::Saturating) {
+        return Err(Fail::Usage(format!("invalid number `{value}`: {e}")));
+    }
+    let input = value.parse::<f64>().ok();
+    match input {
+        Some(x) => {
+            writeln!(out, "input       {value}")?;
+            writeln!(out, "as f64      {}", exact_decimal(x))?;
+            writeln!(out, "            (errors are measured against this f64; codes are rounded from the decimal input itself)")?;
+        }
+        None => writeln!(out, "input       {value} (no f64 reading: errors not shown)")?,
+    }
+    let list: Vec<FormatId> = match fmt {
+        Some(f) => vec![f],
+        None => FormatId::ALL.to_vec(),
+    };
+    for f in list {
+        writeln!(out)?;
+        explain_one(out, f, value, input, r)?;
+    }
+    Ok(())
+}
+
+fn run(cli: Cli, out: &mut Out) -> Result<(), Fail> {
+    match cli.command {
+        Command::Formats { aliases } => cmd_formats(out, aliases),
+        Command::Explain { value, format, rounding } => cmd_explain(out, &value, format, rounding),
+        Command::Encode { format, saturate, rounding, exact, shortest } => {
+            cmd_encode(out, format, saturate, rounding, exact, shortest)
+        }
+        Command::Decode { format, exact } => cmd_decode(out, format, exact),
+        Command::Op { format, op, values } => cmd_op(out, format, op.op(), values),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // --help / --version go to stdout with status 0; usage errors to stderr with 2.
+            let _ = e.print();
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let result = run(cli, &mut out);
+    // Whatever was computed before a failure is still written.
+    let flushed = out.flush().map_err(Fail::from);
+    let result = result.and(flushed);
+    let msg = match result {
+        Ok(()) | Err(Fail::BrokenPipe) => return ExitCode::SUCCESS,
+        Err(Fail::Line { line, msg }) => format!("line {line}: {msg}"),
+        Err(Fail::Bad(msg)) | Err(Fail::Usage(msg)) => msg,
+        Err(Fail::Read(e)) => format!("cannot read stdin: {e}"),
+        Err(Fail::Write(e)) => format!("cannot write stdout: {e}"),
+    };
+    let _ = writeln!(io::stderr(), "lowp: error: {msg}");
+    ExitCode::FAILURE
+}

@@ -65,7 +65,7 @@ pub trait SignedSpec: Spec {}
 /// assert_eq!(core::mem::size_of::<Float8E4M3FN>(), 1);
 /// ```
 #[repr(transparent)]
-#[derive(Clone, Copy, Default, Hash)]
+#[derive(Clone, Copy, Default)]
 pub struct Minifloat<S: Spec> {
     bits: u8,
     _spec: PhantomData<S>,

@@ -1,0 +1,450 @@
+//! The `lowp` command-line golden model, run as a process: known answers from the OCP spec,
+//! exhaustive agreement with the library, and error handling.
+#![cfg(feature = "cli")]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use lowp::dynamic::{FormatId, Op};
+use lowp::{
+    decimal, Float4E2M1FN, Float6E3M2FN, Float8E4M3FN, Float8E5M2, Float8E8M0FNU, LowpFloat, Overflow, Rounding,
+};
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Run the binary with `args`, feeding `stdin` (written from a thread, so large inputs and
+/// outputs cannot deadlock).
+fn lowp_bytes(args: &[&str], stdin: Vec<u8>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lowp"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn lowp");
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        // The process may stop reading early (an error line): ignore the broken pipe.
+        let _ = input.write_all(&stdin);
+    });
+    let out = child.wait_with_output().expect("wait for lowp");
+    writer.join().unwrap();
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+fn lowp(args: &[&str], stdin: &str) -> Run {
+    lowp_bytes(args, stdin.as_bytes().to_vec())
+}
+
+/// Run and insist on success; the stdout lines.
+fn ok(args: &[&str], stdin: &str) -> Vec<String> {
+    let r = lowp(args, stdin);
+    assert_eq!(r.code, Some(0), "lowp {args:?} failed: {}", r.stderr);
+    assert!(r.stderr.is_empty(), "unexpected stderr: {}", r.stderr);
+    r.stdout.lines().map(str::to_string).collect()
+}
+
+/// Run and insist on failure (status 1 or 2, not a panic's 101); the stderr text.
+fn fails(args: &[&str], stdin: &str) -> String {
+    let r = lowp(args, stdin);
+    assert!(matches!(r.code, Some(1) | Some(2)), "lowp {args:?}: status {:?}, stderr {}", r.code, r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    r.stderr
+}
+
+/// `{}` of an f64 with the CLI's lower-case specials.
+fn f64_text(v: f64) -> String {
+    if v.is_nan() {
+        "nan".into()
+    } else if v.is_infinite() {
+        if v < 0.0 { "-inf" } else { "inf" }.into()
+    } else {
+        format!("{v}")
+    }
+}
+
+fn hex2(c: u64) -> String {
+    format!("0x{c:02x}")
+}
+
+#[test]
+fn formats_table_lists_every_format() {
+    let lines = ok(&["formats"], "");
+    assert_eq!(lines.len(), 1 + 13, "{lines:#?}");
+    let names = [
+        "float8_e4m3fn",
+        "float8_e5m2",
+        "float8_e4m3fnuz",
+        "float8_e5m2fnuz",
+        "float8_e4m3b11fnuz",
+        "float8_e4m3",
+        "float6_e2m3fn",
+        "float6_e3m2fn",
+        "float4_e2m1fn",
+        "float8_e8m0fnu",
+        "float16",
+        "bfloat16",
+        "float32",
+    ];
+    for (line, name) in lines[1..].iter().zip(names) {
+        assert_eq!(line.split_whitespace().next(), Some(name), "{line}");
+    }
+    let e4m3 = lines[1].split_whitespace().collect::<Vec<_>>();
+    assert_eq!(&e4m3[..8], ["float8_e4m3fn", "8", "e4m3", "7", "448", "0.015625", "0.001953125", "0.125"]);
+    assert!(lines[2].contains("57344") && lines[2].contains("Inf = 0x7c"), "{}", lines[2]);
+    let aliases = ok(&["formats", "--aliases"], "");
+    assert!(aliases[1].ends_with("e4m3fn, e4m3, fp8-e4m3, f8e4m3fn"), "{}", aliases[1]);
+}
+
+#[test]
+fn encode_known_answers_ocp() {
+    // OCP OFP8 E4M3: max 448; 464 is the midpoint to the virtual 512 step and ties to 448
+    // (even); 480 overflows: NaN non-saturating, 448 saturating.
+    let input = "448\n464\n480\n-480\n0.1\n-431.99999999999994\n-0\n0.0009765625\n0.0009765626\n1e-30\n";
+    assert_eq!(
+        ok(&["encode", "--format", "float8_e4m3fn"], input),
+        [
+            "0x7e 448",  // max
+            "0x7e 448",  // 464 ties to even
+            "0x7f nan",  // overflow, non-saturating
+            "0x7f nan",  // E4M3FN has one NaN per sign; the conversion gives the canonical one
+            "0x1d 0.1015625",
+            "0xfd -416", // just below the -432 midpoint: -416
+            "0x80 -0",
+            "0x00 0",   // half the smallest subnormal: ties to even (zero)
+            "0x01 0.001953125", // a hair above: the smallest subnormal 2^-9
+            "0x00 0",
+        ]
+    );
+    assert_eq!(ok(&["encode", "-f", "e4m3", "--saturate"], "480\n-480\ninf\n-inf\nnan\n"), [
+        "0x7e 448", "0xfe -448", "0x7e 448", "0xfe -448", "0x7f nan"
+    ]);
+    assert_eq!(ok(&["encode", "-f", "e4m3", "--shortest"], "448\n0.1\n"), ["0x7e 450", "0x1d 0.1"]);
+    assert_eq!(ok(&["encode", "-f", "e4m3", "--exact"], "448\n0.1\n"), ["0x7e 448", "0x1d 0.1015625"]);
+    // OCP OFP8 E5M2: IEEE specials, max 57344; 61440 is the midpoint to the virtual 65536.
+    assert_eq!(
+        ok(&["encode", "-f", "float8_e5m2"], "inf\n-inf\nnan\n57344\n61439\n61440\n61440\n"),
+        ["0x7c inf", "0xfc -inf", "0x7e nan", "0x7b 57344", "0x7b 57344", "0x7c inf", "0x7c inf"]
+    );
+    assert_eq!(ok(&["encode", "-f", "e5m2", "--saturate"], "inf\n1e9\n"), ["0x7b 57344", "0x7b 57344"]);
+    assert_eq!(ok(&["encode", "-f", "e5m2", "--exact"], "57344\n"), ["0x7b 57344"]);
+}
+
+#[test]
+fn encode_is_correctly_rounded_from_decimal() {
+    // 272 is the midpoint of 256 (0x78, even) and 288 (0x79). Through f64 the tail
+    // disappears and the tie goes to 256; the exact decimal is above the midpoint.
+    assert_eq!(
+        ok(&["encode", "-f", "e4m3fn"], "272\n272.00000000000000000001\n271.99999999999999999999\n"),
+        ["0x78 256", "0x79 288", "0x78 256"]
+    );
+    // Same at the bottom of E5M2's range: a tiny decimal above half the smallest subnormal.
+    assert_eq!(
+        ok(&["encode", "-f", "e5m2"], "7.62939453125e-6\n7.629394531250000000000000001e-6\n"),
+        ["0x00 0", "0x01 0.0000152587890625"]
+    );
+}
+
+#[test]
+fn encode_widths_and_formats() {
+    assert_eq!(ok(&["encode", "-f", "fp4"], "-6\n0.25\n7\n"), ["0x0f -6", "0x00 0", "0x07 6"]);
+    assert_eq!(ok(&["encode", "-f", "e3m2"], "-28\n"), ["0x3f -28"]);
+    assert_eq!(ok(&["encode", "-f", "e3m2", "--shortest"], "-28\n"), ["0x3f -30"]); // -30 reads back to -28
+    assert_eq!(ok(&["encode", "-f", "e8m0"], "1\n0\n-1\n1e38\n3e38\n"), ["0x7f 1", "0xff nan", "0xff nan", "0xfd 85070591730234620000000000000000000000", "0xff nan"]);
+    assert_eq!(ok(&["encode", "-f", "half"], "1\n0.1\n65520\n-0\n"), ["0x3c00 1", "0x2e66 0.1", "0x7c00 inf", "0x8000 -0"]);
+    assert_eq!(ok(&["encode", "-f", "bf16"], "1\n0.1\n"), ["0x3f80 1", "0x3dcd 0.1"]);
+    assert_eq!(ok(&["encode", "-f", "f32"], "1\n0.1\n1e-45\n"), ["0x3f800000 1", "0x3dcccccd 0.1", "0x00000001 0.000000000000000000000000000000000000000000001"]);
+}
+
+#[test]
+fn encode_rounding_modes_match_library() {
+    let inputs = [
+        "0.3", "-0.3", "1.0625", "-1.0625", "447.9", "449", "500", "-500", "1e-9", "-1e-9", "0.00390625", "1e300", "-inf",
+        "2.4e-3", "17.5", "-17.5",
+    ];
+    let stdin = inputs.join("\n");
+    let modes = [
+        ("nearest-even", Rounding::NearestEven),
+        ("toward-zero", Rounding::TowardZero),
+        ("up", Rounding::Up),
+        ("down", Rounding::Down),
+    ];
+    for (name, mode) in modes {
+        for sat in [false, true] {
+            let mut args = vec!["encode", "-f", "e4m3fn", "--rounding", name];
+            if sat {
+                args.push("--saturate");
+            }
+            let got = ok(&args, &stdin);
+            let ov = if sat { Overflow::Saturating } else { Overflow::NonSaturating };
+            for (line, s) in got.iter().zip(inputs) {
+                let want = decimal::parse_with::<Float8E4M3FN>(s, mode, ov).unwrap().to_bits();
+                assert_eq!(line.split(' ').next().unwrap(), hex2(want as u64), "{s} {name} sat={sat}");
+            }
+        }
+    }
+    // Stochastic with the random bits on each line.
+    let got = ok(&["encode", "-f", "fp4", "-r", "stochastic"], "2.4 0\n2.4 0xffffffff\n2.4 1717986917\n2.4 1717986918\n");
+    for (line, r) in got.iter().zip([0u32, u32::MAX, 1_717_986_917, 1_717_986_918]) {
+        let want = decimal::parse_with::<Float4E2M1FN>("2.4", Rounding::Stochastic(r), Overflow::NonSaturating).unwrap();
+        assert_eq!(line.split(' ').next().unwrap(), hex2(want.to_bits() as u64), "{r}");
+    }
+    // Seeded: deterministic, and both neighbours occur.
+    let stdin = "0.3\n".repeat(200);
+    let a = ok(&["encode", "-f", "e4m3", "-r", "stochastic:7"], &stdin);
+    assert_eq!(a, ok(&["encode", "-f", "e4m3", "-r", "stochastic:7"], &stdin));
+    assert!(a.iter().any(|l| l.starts_with("0x29")) && a.iter().any(|l| l.starts_with("0x2a")));
+    assert!(a.iter().all(|l| l.starts_with("0x29") || l.starts_with("0x2a")));
+}
+
+#[test]
+fn decode_every_code_matches_library() {
+    let stdin: String = (0..256u32).map(|c| format!("0x{c:02x}\n")).collect();
+    let got = ok(&["decode", "--format", "float8_e4m3fn"], &stdin);
+    assert_eq!(got.len(), 256);
+    for (c, line) in got.iter().enumerate() {
+        assert_eq!(*line, f64_text(Float8E4M3FN::from_bits(c as u8).to_f64()), "code {c:#04x}");
+    }
+    // Every format of at most 16 bits, through the registry; binary input too.
+    for &id in FormatId::ALL.iter().filter(|f| f.bits() <= 16) {
+        let stdin: String = id.codes().map(|c| format!("{}\n", id.hex(c))).collect();
+        let got = ok(&["decode", "-f", id.name()], &stdin);
+        assert_eq!(got.len() as u64, id.max_code() + 1, "{id}");
+        for (c, line) in id.codes().zip(&got) {
+            assert_eq!(*line, f64_text(id.decode(c).unwrap()), "{id} {c:#x}");
+        }
+    }
+    assert_eq!(ok(&["decode", "-f", "e5m2"], "0b01111100\n0B11111011\n0X3C\n"), ["inf", "-57344", "1"]);
+    assert_eq!(ok(&["decode", "-f", "f32"], "0x7f800000\n0x00000001\n0x3f800000\n"), [
+        "inf".to_string(),
+        f64_text(f32::from_bits(1) as f64),
+        "1".to_string()
+    ]);
+    assert_eq!(ok(&["decode", "-f", "e4m3fn", "--exact"], "0x01\n0xfe\n"), ["0.001953125", "-448"]);
+}
+
+#[test]
+fn decode_then_encode_round_trips() {
+    for &id in FormatId::ALL.iter().filter(|f| f.bits() <= 16) {
+        let codes: Vec<u64> = id.codes().filter(|&c| !id.is_nan(c).unwrap()).collect();
+        let stdin: String = codes.iter().map(|&c| format!("{}\n", id.hex(c))).collect();
+        let values = ok(&["decode", "-f", id.name()], &stdin).join("\n");
+        let back = ok(&["encode", "-f", id.name()], &values);
+        for (c, line) in codes.iter().zip(&back) {
+            assert_eq!(line.split(' ').next().unwrap(), id.hex(*c), "{id}");
+        }
+        // And the shortest value printed by `encode --shortest` reads back too.
+        let short = ok(&["encode", "-f", id.name(), "--shortest"], &values);
+        let shortest: String = short.iter().map(|l| format!("{}\n", l.split(' ').nth(1).unwrap())).collect();
+        let again = ok(&["encode", "-f", id.name(), "--shortest"], &shortest);
+        assert_eq!(again, short, "{id}");
+    }
+}
+
+fn all_pairs() -> String {
+    let mut s = String::with_capacity(65536 * 10);
+    for a in 0..256u32 {
+        for b in 0..256u32 {
+            s.push_str(&format!("0x{a:02x} 0x{b:02x}\n"));
+        }
+    }
+    s
+}
+
+#[test]
+fn op_all_pairs_match_library_e4m3fn() {
+    type F = Float8E4M3FN;
+    let stdin = all_pairs();
+    type BinOp = fn(F, F) -> F;
+    let ops: [(&str, BinOp); 4] =
+        [("add", |a, b| a + b), ("sub", |a, b| a - b), ("mul", |a, b| a * b), ("div", |a, b| a / b)];
+    for (name, f) in ops {
+        let got = ok(&["op", "--format", "float8_e4m3fn", name], &stdin);
+        assert_eq!(got.len(), 65536, "{name}");
+        for (i, line) in got.iter().enumerate() {
+            let (a, b) = (F::from_bits((i >> 8) as u8), F::from_bits(i as u8));
+            assert_eq!(*line, hex2(f(a, b).to_bits() as u64), "{name} {a:?} {b:?}");
+        }
+    }
+}
+
+#[test]
+fn op_all_pairs_match_library_other_formats() {
+    let stdin = all_pairs();
+    let got = ok(&["op", "-f", "e5m2", "add"], &stdin);
+    for (i, line) in got.iter().enumerate() {
+        let (a, b) = (Float8E5M2::from_bits((i >> 8) as u8), Float8E5M2::from_bits(i as u8));
+        assert_eq!(*line, hex2((a + b).to_bits() as u64), "{a:?} + {b:?}");
+    }
+    let got = ok(&["op", "-f", "e8m0", "mul"], &stdin);
+    for (i, line) in got.iter().enumerate() {
+        let (a, b) = (Float8E8M0FNU::from_bits((i >> 8) as u8), Float8E8M0FNU::from_bits(i as u8));
+        assert_eq!(*line, hex2((a * b).to_bits() as u64), "{a:?} * {b:?}");
+    }
+    // FP6: every pair, through the registry (same answer as the typed operators).
+    let stdin: String = (0..64u64).flat_map(|a| (0..64u64).map(move |b| format!("0x{a:02x},0x{b:02x}\n"))).collect();
+    let got = ok(&["op", "-f", "float6_e3m2fn", "div", "--values"], &stdin);
+    for (i, line) in got.iter().enumerate() {
+        let (a, b) = (Float6E3M2FN::from_bits((i >> 6) as u8), Float6E3M2FN::from_bits((i & 63) as u8));
+        let r = a / b;
+        assert_eq!(*line, format!("{} {}", hex2(r.to_bits() as u64), r), "{a:?} / {b:?}");
+    }
+}
+
+#[test]
+fn op_sqrt_and_fma_match_library() {
+    type F = Float8E4M3FN;
+    let stdin: String = (0..256u32).map(|c| format!("0x{c:02x}\n")).collect();
+    let got = ok(&["op", "-f", "e4m3fn", "sqrt"], &stdin);
+    for (c, line) in got.iter().enumerate() {
+        assert_eq!(*line, hex2(F::from_bits(c as u8).sqrt().to_bits() as u64), "sqrt {c:#x}");
+    }
+    // fma = a * b + c: a pseudo-random sample of triples plus every (a, b) with c = -1.
+    let mut triples = Vec::new();
+    let mut s = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..20_000 {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        triples.push(((s >> 8) as u8, (s >> 16) as u8, (s >> 24) as u8));
+    }
+    triples.extend((0..=255u8).flat_map(|a| (0..=255u8).map(move |b| (a, b, 0xb8u8))));
+    let stdin: String = triples.iter().map(|(a, b, c)| format!("0x{a:02x} 0x{b:02x} 0x{c:02x}\n")).collect();
+    let got = ok(&["op", "-f", "e4m3fn", "fma"], &stdin);
+    assert_eq!(got.len(), triples.len());
+    for ((a, b, c), line) in triples.iter().zip(&got) {
+        let (a, b, c) = (F::from_bits(*a), F::from_bits(*b), F::from_bits(*c));
+        assert_eq!(*line, hex2(a.mul_add(b, c).to_bits() as u64), "fma {a:?} {b:?} {c:?}");
+    }
+    assert_eq!(ok(&["op", "-f", "e4m3fn", "fma", "--values"], "0x40 0x40 0xb8\n"), ["0x44 3"]);
+    // f16 and f32 go through the same registry.
+    assert_eq!(ok(&["op", "-f", "f16", "add"], "0x3c00 0x3c00\n"), ["0x4000"]);
+    assert_eq!(ok(&["op", "-f", "f32", "div"], "0x3f800000 0x40400000\n"), ["0x3eaaaaab"]);
+    assert_eq!(FormatId::F32.op(Op::Div, &[0x3f80_0000, 0x4040_0000]).unwrap(), (1.0f32 / 3.0).to_bits() as u64);
+}
+
+#[test]
+fn blank_lines_and_comments_are_skipped() {
+    assert_eq!(ok(&["decode", "-f", "e4m3"], "\n  0x38  \n\n# a comment\n0x40 # two\n\r\n"), ["1", "2"]);
+    assert_eq!(ok(&["encode", "-f", "e4m3"], "1\r\n\n 2 \n"), ["0x38 1", "0x40 2"]);
+    assert!(ok(&["decode", "-f", "e4m3"], "").is_empty());
+}
+
+#[test]
+fn explain_shows_code_fields_value_and_neighbours() {
+    let out = ok(&["explain", "0.1", "--format", "e4m3fn"], "").join("\n");
+    for needle in [
+        "0.1000000000000000055511151231257827021181583404541015625",
+        "0x1d  = 0|0011|101  (sign|exponent|mantissa), normal",
+        "+1.101b x 2^(3-7) = +1.625 x 2^-4",
+        "0.1015625 (exact), shortest 0.1",
+        "abs error   +0.0015624999999999944",
+        "next down   0x1c  0.09375",
+        "next up     0x1e  0.109375",
+    ] {
+        assert!(out.contains(needle), "missing `{needle}` in\n{out}");
+    }
+    assert!(!out.contains("saturating"), "{out}");
+    let out = ok(&["explain", "480", "-f", "e4m3fn"], "").join("\n");
+    assert!(out.contains("0x7f") && out.contains("saturating  0x7e  448"), "{out}");
+    let out = ok(&["explain", "-431.99999999999994", "-f", "e4m3fn"], "").join("\n");
+    assert!(out.contains("code        0xfd  = 1|1111|101"), "{out}");
+    // Every format by default.
+    let out = ok(&["explain", "-inf"], "").join("\n");
+    for &id in FormatId::ALL {
+        assert!(out.contains(&format!("\n{}  (", id.name())), "{id} missing in\n{out}");
+    }
+    assert!(out.contains("float8_e5m2  (") && out.contains("0xfc  = 1|11111|00"), "{out}");
+    let out = ok(&["explain", "nan", "-f", "fp4"], "").join("\n");
+    assert!(out.contains("has no NaN"), "{out}");
+}
+
+#[test]
+fn bad_format_name() {
+    let err = fails(&["encode", "--format", "float9_e9m9"], "1\n");
+    assert!(err.contains("float9_e9m9") && err.contains("float8_e4m3fn"), "{err}");
+    let err = fails(&["explain", "1", "-f", "nope"], "");
+    assert!(err.contains("nope"), "{err}");
+}
+
+#[test]
+fn bad_number_names_line_and_token() {
+    let r = lowp(&["encode", "-f", "e4m3"], "1\n\n2\n1.2.3\n4\n");
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("line 4") && r.stderr.contains("1.2.3"), "{}", r.stderr);
+    // The lines before the bad one were answered.
+    assert_eq!(r.stdout, "0x38 1\n0x40 2\n");
+    let err = fails(&["encode", "-f", "e4m3"], "0x38\n");
+    assert!(err.contains("line 1") && err.contains("0x38"), "{err}");
+    let err = fails(&["encode", "-f", "e4m3"], "1 2\n");
+    assert!(err.contains("line 1") && err.contains('2'), "{err}");
+    let err = fails(&["encode", "-f", "fp4"], "nan\n");
+    assert!(err.contains("nan") && err.contains("no NaN"), "{err}");
+    let err = fails(&["explain", "zero"], "");
+    assert!(err.contains("zero"), "{err}");
+    let err = fails(&["encode", "-f", "e4m3", "-r", "sideways"], "1\n");
+    assert!(err.contains("sideways"), "{err}");
+    let err = fails(&["encode", "-f", "e4m3", "-r", "stochastic"], "0.3\n");
+    assert!(err.contains("line 1") && err.contains("random bits"), "{err}");
+}
+
+#[test]
+fn bad_code_names_line_and_token() {
+    let err = fails(&["decode", "-f", "e4m3"], "0x38\n0x3g\n");
+    assert!(err.contains("line 2") && err.contains("0x3g"), "{err}");
+    let err = fails(&["decode", "-f", "e4m3"], "56\n");
+    assert!(err.contains("line 1") && err.contains("`56`"), "{err}");
+    let err = fails(&["decode", "-f", "e4m3"], "0x100\n");
+    assert!(err.contains("0x100") && err.contains("8 bits"), "{err}");
+    let err = fails(&["decode", "-f", "fp4"], "0x10\n");
+    assert!(err.contains("0x10") && err.contains("4 bits"), "{err}");
+    let err = fails(&["op", "-f", "e4m3", "add"], "0x38 0xzz\n");
+    assert!(err.contains("0xzz"), "{err}");
+    let r = lowp_bytes(&["decode", "-f", "e4m3"], b"0x38\n\xff\xfe\n".to_vec());
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("line 2") && r.stderr.contains("UTF-8"), "{}", r.stderr);
+}
+
+#[test]
+fn wrong_operand_count() {
+    let err = fails(&["op", "-f", "e4m3", "mul"], "0x38 0x38\n0x38\n");
+    assert!(err.contains("line 2") && err.contains("mul takes 2 operands, got 1"), "{err}");
+    let err = fails(&["op", "-f", "e4m3", "sqrt"], "0x38 0x40\n");
+    assert!(err.contains("line 1") && err.contains("sqrt takes 1 operand, got 2"), "{err}");
+    let err = fails(&["op", "-f", "e4m3", "fma"], "0x38 0x40\n");
+    assert!(err.contains("fma takes 3 operands, got 2"), "{err}");
+    let err = fails(&["op", "-f", "e4m3", "pow"], "");
+    assert!(err.contains("pow"), "{err}");
+}
+
+#[test]
+fn closed_stdout_is_not_an_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lowp"))
+        .args(["decode", "-f", "e4m3"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before anything is written
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for _ in 0..20_000 {
+            if input.write_all(b"0x38\n0x40\n0x7e\n0x01\n").is_err() {
+                break;
+            }
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
