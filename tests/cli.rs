@@ -159,9 +159,9 @@ fn encode_widths_and_formats() {
     assert_eq!(ok(&["encode", "-f", "e3m2"], "-28\n"), ["0x3f -28"]);
     assert_eq!(ok(&["encode", "-f", "e3m2", "--shortest"], "-28\n"), ["0x3f -30"]); // -30 reads back to -28
     assert_eq!(ok(&["encode", "-f", "e8m0"], "1\n0\n-1\n1e38\n3e38\n"), ["0x7f 1", "0xff nan", "0xff nan", "0xfd 85070591730234620000000000000000000000", "0xff nan"]);
-    assert_eq!(ok(&["encode", "-f", "half"], "1\n0.1\n65520\n-0\n"), ["0x3c00 1", "0x2e66 0.1", "0x7c00 inf", "0x8000 -0"]);
-    assert_eq!(ok(&["encode", "-f", "bf16"], "1\n0.1\n"), ["0x3f80 1", "0x3dcd 0.1"]);
-    assert_eq!(ok(&["encode", "-f", "f32"], "1\n0.1\n1e-45\n"), ["0x3f800000 1", "0x3dcccccd 0.1", "0x00000001 0.000000000000000000000000000000000000000000001"]);
+    assert_eq!(ok(&["encode", "-f", "half"], "1\n0.1\n65520\n-0\n"), ["0x3c00 1", "0x2e66 0.0999755859375", "0x7c00 inf", "0x8000 -0"]);
+    assert_eq!(ok(&["encode", "-f", "bf16"], "1\n0.1\n"), ["0x3f80 1", "0x3dcd 0.10009765625"]);
+    assert_eq!(ok(&["encode", "-f", "f32"], "1\n0.1\n1e-45\n"), ["0x3f800000 1", "0x3dcccccd 0.10000000149011612", "0x00000001 0.000000000000000000000000000000000000000000001401298464324817"]);
 }
 
 #[test]
