@@ -12,7 +12,8 @@ use crate::round;
 ///
 /// ```
 /// use lowp::Exact;
-/// assert_eq!(Exact::from_f64(0.75), Exact::Finite { neg: false, sig: 3, exp: -2, sticky: false });
+/// assert_eq!(Exact::from_f64(0.75), Exact::Finite { neg: false, sig: 3 << 51, exp: -53, sticky: false });
+/// assert_eq!(Exact::from_i64(-12), Exact::Finite { neg: true, sig: 12, exp: 0, sticky: false });
 /// assert_eq!(Exact::from_f64(0.75).to_f64(), 0.75);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -15,7 +15,7 @@
 //! assert_eq!(y.to_f32(), 0.3125);
 //! let z = Float8E4M3FN::from_f64_with(0.3, Rounding::TowardZero, Overflow::Saturating);
 //! assert_eq!(z.to_f32(), 0.28125);
-//! assert_eq!((x * x).to_f32(), 0.09765625);        // correctly rounded product
+//! assert_eq!((x * x).to_f32(), 0.09375);           // 0.09765625 is a tie: to even
 //! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
