@@ -49,39 +49,13 @@ impl Exact {
     /// Decompose an `f64` exactly.
     #[inline]
     pub fn from_f64(x: f64) -> Exact {
-        let bits = x.to_bits();
-        let neg = bits >> 63 != 0;
-        let e = ((bits >> 52) & 0x7ff) as i32;
-        let f = bits & ((1u64 << 52) - 1);
-        if e == 0x7ff {
-            return if f == 0 { Exact::Inf { neg } } else { Exact::Nan };
-        }
-        if e == 0 {
-            if f == 0 {
-                return Exact::Zero { neg };
-            }
-            return Exact::Finite { neg, sig: f, exp: -1074, sticky: false };
-        }
-        Exact::Finite { neg, sig: f | (1u64 << 52), exp: e - 1075, sticky: false }
+        round::F64_LAYOUT.decode(x.to_bits())
     }
 
     /// Decompose an `f32` exactly.
     #[inline]
     pub fn from_f32(x: f32) -> Exact {
-        let bits = x.to_bits();
-        let neg = bits >> 31 != 0;
-        let e = ((bits >> 23) & 0xff) as i32;
-        let f = (bits & ((1u32 << 23) - 1)) as u64;
-        if e == 0xff {
-            return if f == 0 { Exact::Inf { neg } } else { Exact::Nan };
-        }
-        if e == 0 {
-            if f == 0 {
-                return Exact::Zero { neg };
-            }
-            return Exact::Finite { neg, sig: f, exp: -149, sticky: false };
-        }
-        Exact::Finite { neg, sig: f | (1u64 << 23), exp: e - 150, sticky: false }
+        round::F32_LAYOUT.decode(x.to_bits() as u64)
     }
 
     /// An integer, exactly.
