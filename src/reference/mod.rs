@@ -20,6 +20,19 @@
 //! midpoint (nearest-even) or the stochastic threshold, and then the overflow / sign of
 //! zero / NaN rules applied as separate, explicit steps. No bit tricks.
 //!
+//! The three standard formats `float16` (IEEE binary16), `bfloat16` and `float32` (IEEE
+//! binary32) are described the same way ([`ieee_ref_formats`]). The two 16-bit ones use the
+//! same sorted-table encoder (32 K entries). `float32` would need a table of 2^31 values, so
+//! it uses a second, *direct* encoder instead ([`RefFormat::round_direct`]): find
+//! `k = floor(log2 |x|)` by exact comparisons with powers of two, take the quantum
+//! `2^(max(k, emin) - man_bits)` of that binade, find the integer `n` with
+//! `n*q <= |x| < (n+1)*q` by exact comparisons, then decide between the two neighbours
+//! exactly as the table encoder does. Every step is verified by the same comparator (an
+//! exact rational estimate of `|x|` only supplies the starting guesses), and the chosen
+//! code is checked against the field decoder. The direct encoder works for every format with
+//! a zero and mantissa bits, so the tests cross-check it against the table encoder on the
+//! 16-bit and 8-bit formats.
+//!
 //! Everything here is slow on purpose and optimised only for being obviously right.
 
 mod encoder;
@@ -154,6 +167,27 @@ enum NanCodes {
     AllOnes,
 }
 
+/// How a format turns an exact value into a code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Encoder {
+    /// Binary search in the sorted table of every finite value (formats of up to 16 bits).
+    Table,
+    /// The direct construction of [`RefFormat::round_direct`] (`float32`: no table).
+    Direct,
+}
+
+/// The extreme values of a format, read off the decoder.
+#[derive(Debug)]
+struct Bounds {
+    /// The largest finite value and its code.
+    max: Rational,
+    max_code: u32,
+    /// The smallest positive value.
+    min_positive: Rational,
+    /// The virtual grid point one code above the maximum (SEMANTICS rule 1).
+    virt: Rational,
+}
+
 /// Exact tables derived from a format's decoder, built once on first use.
 #[derive(Debug)]
 struct Tables {
@@ -163,6 +197,11 @@ struct Tables {
     /// then `values`, then the virtual point one code above the maximum (`max + ulp_top`),
     /// each with its magnitude code (the virtual point gets `max_code + 1`).
     grid: Vec<(Rational, u32)>,
+    /// `midpoints[i]` is the exact midpoint `(grid[i] + grid[i + 1]) / 2`.
+    midpoints: Vec<Rational>,
+    /// `grid_keys[i]` approximates `grid[i]` as an `f64`: a compact index that only narrows
+    /// the encoder's exact search (never decides anything by itself).
+    grid_keys: Vec<f64>,
 }
 
 /// A hand-written description of one low-precision format, straight from the spec table in
@@ -183,7 +222,10 @@ pub struct RefFormat {
     nan: NanCodes,
     /// The NaN code the oracle produces (positive sign), per SEMANTICS.md.
     canonical_nan: Option<u32>,
+    /// Which encoder [`RefFormat::round`] uses.
+    encoder: Encoder,
     tables: OnceLock<Tables>,
+    bounds: OnceLock<Bounds>,
 }
 
 impl fmt::Debug for RefFormat {
@@ -200,6 +242,7 @@ impl fmt::Debug for RefFormat {
             .field("inf", &self.inf)
             .field("nan", &self.nan)
             .field("canonical_nan", &self.canonical_nan)
+            .field("encoder", &self.encoder)
             .finish()
     }
 }
@@ -224,6 +267,7 @@ const fn spec(
     inf: InfCodes,
     nan: NanCodes,
     canonical_nan: Option<u32>,
+    encoder: Encoder,
 ) -> RefFormat {
     RefFormat {
         name,
@@ -237,33 +281,56 @@ const fn spec(
         inf,
         nan,
         canonical_nan,
+        encoder,
         tables: OnceLock::new(),
+        bounds: OnceLock::new(),
     }
 }
 
-/// The ten formats of SEMANTICS.md, written out by hand from its table.
+/// The ten formats of SEMANTICS.md, written out by hand from its table, then the three
+/// standard formats (IEEE binary16, bfloat16, IEEE binary32: `±inf` at exponent all ones with
+/// a zero mantissa, NaN at exponent all ones with a nonzero mantissa, canonical quiet NaN).
 #[rustfmt::skip]
-static FORMATS: [RefFormat; 10] = [
-    // (name, bits, exp bits, man bits, bias, signed, has zero, has -0, Inf codes, NaN codes, canonical NaN)
-    spec("float8_e4m3fn",      8,  4, 3, 7,   true,  true, true,  InfCodes::None,                NanCodes::ExpAndManAllOnes,     Some(0x7F)),
-    spec("float8_e5m2",        8,  5, 2, 15,  true,  true, true,  InfCodes::ExpAllOnesManZero,   NanCodes::ExpAllOnesManNonzero, Some(0x7E)),
-    spec("float8_e4m3fnuz",    8,  4, 3, 8,   true,  true, false, InfCodes::None,                NanCodes::NegZeroPattern,       Some(0x80)),
-    spec("float8_e5m2fnuz",    8,  5, 2, 16,  true,  true, false, InfCodes::None,                NanCodes::NegZeroPattern,       Some(0x80)),
-    spec("float8_e4m3b11fnuz", 8,  4, 3, 11,  true,  true, false, InfCodes::None,                NanCodes::NegZeroPattern,       Some(0x80)),
-    spec("float8_e4m3",        8,  4, 3, 7,   true,  true, true,  InfCodes::ExpAllOnesManZero,   NanCodes::ExpAllOnesManNonzero, Some(0x7C)),
-    spec("float6_e2m3fn",      6,  2, 3, 1,   true,  true, true,  InfCodes::None,                NanCodes::None,                 None),
-    spec("float6_e3m2fn",      6,  3, 2, 3,   true,  true, true,  InfCodes::None,                NanCodes::None,                 None),
-    spec("float4_e2m1fn",      4,  2, 1, 1,   true,  true, true,  InfCodes::None,                NanCodes::None,                 None),
-    spec("float8_e8m0fnu",     8,  8, 0, 127, false, false, false, InfCodes::None,               NanCodes::AllOnes,              Some(0xFF)),
+static FORMATS: [RefFormat; 13] = [
+    // (name, bits, exp bits, man bits, bias, signed, has zero, has -0, Inf codes, NaN codes, canonical NaN, encoder)
+    spec("float8_e4m3fn",      8,  4, 3, 7,   true,  true, true,  InfCodes::None,                NanCodes::ExpAndManAllOnes,     Some(0x7F), Encoder::Table),
+    spec("float8_e5m2",        8,  5, 2, 15,  true,  true, true,  InfCodes::ExpAllOnesManZero,   NanCodes::ExpAllOnesManNonzero, Some(0x7E), Encoder::Table),
+    spec("float8_e4m3fnuz",    8,  4, 3, 8,   true,  true, false, InfCodes::None,                NanCodes::NegZeroPattern,       Some(0x80), Encoder::Table),
+    spec("float8_e5m2fnuz",    8,  5, 2, 16,  true,  true, false, InfCodes::None,                NanCodes::NegZeroPattern,       Some(0x80), Encoder::Table),
+    spec("float8_e4m3b11fnuz", 8,  4, 3, 11,  true,  true, false, InfCodes::None,                NanCodes::NegZeroPattern,       Some(0x80), Encoder::Table),
+    spec("float8_e4m3",        8,  4, 3, 7,   true,  true, true,  InfCodes::ExpAllOnesManZero,   NanCodes::ExpAllOnesManNonzero, Some(0x7C), Encoder::Table),
+    spec("float6_e2m3fn",      6,  2, 3, 1,   true,  true, true,  InfCodes::None,                NanCodes::None,                 None,       Encoder::Table),
+    spec("float6_e3m2fn",      6,  3, 2, 3,   true,  true, true,  InfCodes::None,                NanCodes::None,                 None,       Encoder::Table),
+    spec("float4_e2m1fn",      4,  2, 1, 1,   true,  true, true,  InfCodes::None,                NanCodes::None,                 None,       Encoder::Table),
+    spec("float8_e8m0fnu",     8,  8, 0, 127, false, false, false, InfCodes::None,               NanCodes::AllOnes,              Some(0xFF), Encoder::Table),
+    // The standard formats (not in SEMANTICS.md's table; IEEE 754 binary16 / binary32 and bfloat16).
+    spec("float16",            16, 5, 10, 15,  true,  true, true,  InfCodes::ExpAllOnesManZero,  NanCodes::ExpAllOnesManNonzero, Some(0x7E00),      Encoder::Table),
+    spec("bfloat16",           16, 8, 7,  127, true,  true, true,  InfCodes::ExpAllOnesManZero,  NanCodes::ExpAllOnesManNonzero, Some(0x7FC0),      Encoder::Table),
+    spec("float32",            32, 8, 23, 127, true,  true, true,  InfCodes::ExpAllOnesManZero,  NanCodes::ExpAllOnesManNonzero, Some(0x7FC0_0000), Encoder::Direct),
 ];
 
-/// Looks a format up by its ml_dtypes name (e.g. `"float8_e4m3fn"`).
+/// How many of [`FORMATS`] are the minifloats of SEMANTICS.md.
+const N_MINIFLOATS: usize = 10;
+
+/// Looks a format up by its name: the ml_dtypes name of a minifloat (e.g. `"float8_e4m3fn"`)
+/// or `"float16"`, `"bfloat16"`, `"float32"` (the library's `LowpFloat::NAME`).
 pub fn ref_format(name: &str) -> Option<&'static RefFormat> {
     FORMATS.iter().find(|f| f.name == name)
 }
 
-/// All ten formats of SEMANTICS.md, in the order of its table.
+/// The ten minifloats of SEMANTICS.md, in the order of its table (without the standard
+/// formats; see [`all_ref_formats_with_ieee`]).
 pub fn all_ref_formats() -> &'static [RefFormat] {
+    &FORMATS[..N_MINIFLOATS]
+}
+
+/// The three standard formats: `float16`, `bfloat16`, `float32`.
+pub fn ieee_ref_formats() -> &'static [RefFormat] {
+    &FORMATS[N_MINIFLOATS..]
+}
+
+/// All thirteen formats: the ten minifloats, then `float16`, `bfloat16`, `float32`.
+pub fn all_ref_formats_with_ieee() -> &'static [RefFormat] {
     &FORMATS
 }
 
@@ -278,7 +345,7 @@ impl RefFormat {
         self.name
     }
 
-    /// Width of a code in bits (8, 6 or 4).
+    /// Width of a code in bits (4, 6, 8, 16 or 32).
     pub fn bits(&self) -> u32 {
         self.bits
     }
@@ -299,8 +366,33 @@ impl RefFormat {
     }
 
     /// Number of distinct codes, `2^bits`.
+    ///
+    /// Panics for `float32` (`2^32` does not fit in a `u32`); see [`RefFormat::code_count`]
+    /// and [`RefFormat::code_mask`].
     pub fn num_codes(&self) -> u32 {
+        assert!(
+            self.bits < 32,
+            "{} has 2^{} codes, more than a u32 holds: use code_count() / code_mask()",
+            self.name,
+            self.bits
+        );
         1u32 << self.bits
+    }
+
+    /// Number of distinct codes, `2^bits`, for every format.
+    pub fn code_count(&self) -> u64 {
+        1u64 << self.bits
+    }
+
+    /// The largest code, `2^bits - 1` (all code bits set).
+    pub fn code_mask(&self) -> u32 {
+        u32::MAX >> (32 - self.bits)
+    }
+
+    /// Whether [`RefFormat::round`] uses the direct construction rather than a value table
+    /// (`float32`).
+    pub fn uses_direct_encoder(&self) -> bool {
+        self.encoder == Encoder::Direct
     }
 
     /// Whether the top code bit is a sign bit.
@@ -367,31 +459,22 @@ impl RefFormat {
 
     /// The largest finite value.
     pub fn max_finite(&self) -> &Rational {
-        &self
-            .tables()
-            .values
-            .last()
-            .expect("every format has finite values")
-            .0
+        &self.bounds().max
     }
 
     /// The code of the largest finite (positive) value.
     pub fn max_finite_code(&self) -> u32 {
-        self.tables()
-            .values
-            .last()
-            .expect("every format has finite values")
-            .1
+        self.bounds().max_code
     }
 
     /// The smallest positive value (the smallest subnormal; `2^-127` for E8M0).
     pub fn min_positive(&self) -> &Rational {
-        &self.tables().values[0].0
+        &self.bounds().min_positive
     }
 
     /// The virtual grid point one code above the maximum (SEMANTICS rule 1).
     pub fn virtual_above_max(&self) -> &Rational {
-        &self.tables().grid.last().expect("grid is never empty").0
+        &self.bounds().virt
     }
 
     /// Splits a code into (sign, exponent field, mantissa field), per the format's layout.
@@ -413,14 +496,14 @@ impl RefFormat {
 
     fn check_code(&self, code: u32) {
         assert!(
-            code < self.num_codes(),
+            code <= self.code_mask(),
             "code {code:#x} out of range for {} ({} bits)",
             self.name,
             self.bits
         );
     }
 
-    /// Whether `code` is a NaN of this format. Panics if `code >= num_codes()`.
+    /// Whether `code` is a NaN of this format. Panics if `code > code_mask()`.
     pub fn is_nan_code(&self, code: u32) -> bool {
         self.check_code(code);
         let (_, exp, man) = self.fields(code);
@@ -431,11 +514,11 @@ impl RefFormat {
             NanCodes::ExpAndManAllOnes => exp == exp_ones && man == man_ones,
             NanCodes::ExpAllOnesManNonzero => exp == exp_ones && man != 0,
             NanCodes::NegZeroPattern => Some(code) == self.sign_mask(),
-            NanCodes::AllOnes => code == self.num_codes() - 1,
+            NanCodes::AllOnes => code == self.code_mask(),
         }
     }
 
-    /// Whether `code` is an infinity of this format. Panics if `code >= num_codes()`.
+    /// Whether `code` is an infinity of this format. Panics if `code > code_mask()`.
     pub fn is_inf_code(&self, code: u32) -> bool {
         self.check_code(code);
         let (_, exp, man) = self.fields(code);
@@ -465,7 +548,7 @@ impl RefFormat {
     }
 
     /// Decodes a code into its exact value, from the bit fields. Panics if
-    /// `code >= num_codes()`.
+    /// `code > code_mask()`.
     pub fn decode(&self, code: u32) -> RefValue {
         self.check_code(code);
         if self.is_nan_code(code) {
@@ -484,7 +567,92 @@ impl RefFormat {
     }
 
     fn tables(&self) -> &Tables {
+        assert!(
+            self.encoder == Encoder::Table,
+            "{} has no value table ({} bits): use decode() / round_direct()",
+            self.name,
+            self.bits
+        );
         self.tables.get_or_init(|| self.build_tables())
+    }
+
+    fn bounds(&self) -> &Bounds {
+        self.bounds.get_or_init(|| match self.encoder {
+            Encoder::Table => {
+                let t = self.tables();
+                let (max, max_code) = t
+                    .values
+                    .last()
+                    .cloned()
+                    .expect("every format has finite values");
+                Bounds {
+                    max,
+                    max_code,
+                    min_positive: t.values[0].0.clone(),
+                    virt: t.grid.last().expect("grid is never empty").0.clone(),
+                }
+            }
+            Encoder::Direct => self.scan_bounds(),
+        })
+    }
+
+    /// The bounds of a format too large for a table, read off the decoder: the largest finite
+    /// value is that of the highest positive code that decodes to a number (below it lie only
+    /// the NaN and Inf codes, which [`RefFormat::decode`] answers without arithmetic), the
+    /// smallest positive value that of the lowest such code. Only for the direct encoder,
+    /// whose formats (IEEE layout) have their positive values increasing with the code.
+    fn scan_bounds(&self) -> Bounds {
+        assert!(
+            self.signed && self.has_zero && self.man_bits > 0,
+            "{}: not an IEEE layout",
+            self.name
+        );
+        let top = self.sign_mask().expect("signed") - 1;
+        let (max, max_code) = (0..=top)
+            .rev()
+            .find_map(|c| match self.decode(c) {
+                RefValue::Num(q) => Some((q, c)),
+                _ => None,
+            })
+            .expect("every format has finite values");
+        let (min_positive, min_code) = (0..=top)
+            .find_map(|c| match self.decode(c) {
+                RefValue::Num(q) => Some((q, c)),
+                _ => None,
+            })
+            .expect("every format has finite values");
+        // Monotonic around both ends (the layout's defining property, spot-checked here).
+        assert!(min_positive > 0 && max > min_positive);
+        assert!(matches!(self.decode(min_code + 1), RefValue::Num(q) if q > min_positive));
+        assert!(matches!(self.decode(max_code - 1), RefValue::Num(q) if q < max));
+        let virt = self.virtual_point(max_code, &max);
+        Bounds {
+            max,
+            max_code,
+            min_positive,
+            virt,
+        }
+    }
+
+    /// The virtual grid point of SEMANTICS rule 1 above the maximum (code `max_code`, value
+    /// `max`): the value the next code would have, i.e. max + ulp of the top binade (E8M0: the
+    /// next power of two). Checked against that definition.
+    fn virtual_point(&self, max_code: u32, max: &Rational) -> Rational {
+        let (_, max_exp, max_man) = self.fields(max_code);
+        let (v_exp, v_man) = if max_man + 1 < (1u32 << self.man_bits) {
+            (max_exp, max_man + 1)
+        } else {
+            (max_exp + 1, 0)
+        };
+        let virt = self.field_magnitude(v_exp, v_man);
+        let ulp_top = pow2(max_exp as i32 - self.bias - self.man_bits as i32);
+        assert_eq!(
+            virt,
+            Rational::from(max + &ulp_top),
+            "{}: virtual grid point",
+            self.name
+        );
+        virt
     }
 
     fn build_tables(&self) -> Tables {
@@ -509,23 +677,7 @@ impl RefFormat {
             );
         }
         let (max, max_code) = values.last().cloned().expect("nonempty");
-
-        // The virtual grid point of SEMANTICS rule 1: the value the next code would have,
-        // i.e. max + ulp of the top binade (E8M0: the next power of two).
-        let (_, max_exp, max_man) = self.fields(max_code);
-        let (v_exp, v_man) = if max_man + 1 < (1u32 << self.man_bits) {
-            (max_exp, max_man + 1)
-        } else {
-            (max_exp + 1, 0)
-        };
-        let virt = self.field_magnitude(v_exp, v_man);
-        let ulp_top = pow2(max_exp as i32 - self.bias - self.man_bits as i32);
-        assert_eq!(
-            virt,
-            Rational::from(&max + &ulp_top),
-            "{}: virtual grid point",
-            self.name
-        );
+        let virt = self.virtual_point(max_code, &max);
 
         let mut grid = Vec::with_capacity(values.len() + 2);
         if self.has_zero {
@@ -533,10 +685,22 @@ impl RefFormat {
         }
         grid.extend(values.iter().cloned());
         grid.push((virt, max_code + 1));
-        Tables { values, grid }
+        let midpoints = grid
+            .windows(2)
+            .map(|w| Rational::from(&w[0].0 + &w[1].0) / 2u32)
+            .collect();
+        let grid_keys = grid.iter().map(|(g, _)| g.to_f64()).collect();
+        Tables {
+            values,
+            grid,
+            midpoints,
+            grid_keys,
+        }
     }
 
     /// All finite, nonzero, positive values with their codes, ascending (built on first use).
+    ///
+    /// Panics for `float32`, which has no table (2^31 values).
     pub fn values_sorted(&self) -> &[(Rational, u32)] {
         &self.tables().values
     }
@@ -544,6 +708,16 @@ impl RefFormat {
     /// The extended grid used by the encoder (see [`Tables::grid`]).
     fn grid(&self) -> &[(Rational, u32)] {
         &self.tables().grid
+    }
+
+    /// The approximate search keys of the grid (see [`Tables::grid_keys`]).
+    fn grid_keys(&self) -> &[f64] {
+        &self.tables().grid_keys
+    }
+
+    /// The midpoints of consecutive grid points (see [`Tables::midpoints`]).
+    fn midpoints(&self) -> &[Rational] {
+        &self.tables().midpoints
     }
 }
 
@@ -579,10 +753,11 @@ pub(crate) fn rational_to_string(q: &Rational) -> String {
 
 /// A one-line description of a code for failure messages: hex, bits and exact value,
 /// e.g. `0x7e (0b0111_1110) = 448` for float8_e4m3fn, `0x7f (0b0111_1111) = NaN`,
-/// `0x7 (0b0111) = 6` for float4_e2m1fn. Values with long decimal expansions print as
-/// `2^-k` / `m*2^-k`.
+/// `0x7 (0b0111) = 6` for float4_e2m1fn, `0x3c00 (0b0011_1100_0000_0000) = 1` for float16.
+/// Values with long decimal expansions print as `2^-k` / `m*2^-k`; for the 16- and 32-bit
+/// formats these are followed by a decimal approximation, e.g. `= 2^-24 (~5.96046448e-8)`.
 pub fn describe(fmt: &RefFormat, code: u32) -> String {
-    if code >= fmt.num_codes() {
+    if code > fmt.code_mask() {
         return format!(
             "{:#x} (invalid code: {} has {} bits)",
             code, fmt.name, fmt.bits
@@ -596,13 +771,13 @@ pub fn describe(fmt: &RefFormat, code: u32) -> String {
         }
     }
     let hex_width = fmt.bits.div_ceil(4) as usize;
-    format!(
-        "{:#0w$x} (0b{}) = {}",
-        code,
-        bin,
-        fmt.decode(code),
-        w = hex_width + 2
-    )
+    let value = fmt.decode(code);
+    let mut text = value.to_string();
+    if let (true, RefValue::Num(q)) = (fmt.bits > 8 && text.contains('^'), &value) {
+        // For reading only: the exact value is the text before it.
+        text.push_str(&format!(" (~{:.8e})", q.to_f64()));
+    }
+    format!("{:#0w$x} (0b{}) = {}", code, bin, text, w = hex_width + 2)
 }
 
 /// The comparison the encoder needs: the sign of `|exact| - t` for a threshold `t >= 0`

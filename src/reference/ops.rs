@@ -10,9 +10,10 @@ use rug::{Float, Rational};
 use super::{RefFormat, RefValue};
 use crate::{Overflow, Rounding};
 
-/// Working precision of the MPFR operations. The operands have at most 4 significant bits
-/// and the thresholds of every format here need at most `man_bits + 33` bits, so 256 bits
-/// is far more than enough for [`RefFormat::round_float`]'s precondition.
+/// Working precision of the MPFR operations. The operands have at most 24 significant bits
+/// (float32; 4 for the minifloats) and the thresholds of every format here need at most
+/// `man_bits + 35 <= 58` bits, so 256 bits is far more than enough for
+/// [`RefFormat::round_float`]'s precondition.
 const MPFR_PREC: u32 = 256;
 
 /// Exact IEEE addition on values (no rounding). Exact zero sums are `+0`, except

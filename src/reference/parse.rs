@@ -52,7 +52,8 @@ impl std::error::Error for RefParseError {}
 
 /// Decimal exponents beyond this (in absolute value, after normalising the digits) are
 /// replaced by a stand-in with the same rounding behaviour in every format here: every
-/// format's values and rounding thresholds lie strictly between `10^-60` and `10^60`.
+/// format's values and rounding thresholds lie strictly between `10^-60` and `10^60`
+/// (float32, the widest: from `2^-181`, a stochastic threshold, to `2^128`).
 const EXP_CLAMP: i64 = 1000;
 
 /// `10^k` as an exact integer.
