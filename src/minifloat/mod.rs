@@ -38,6 +38,12 @@ pub trait Spec: Copy + Clone + fmt::Debug + Default + PartialEq + Eq + Hash + Se
     const LAYOUT: IeeeLayout;
     /// Overflow rule of the plain conversions and the operators.
     const DEFAULT_OVERFLOW: Overflow = Overflow::NonSaturating;
+    /// A fast nearest-even `f32` encoder, where the layout has one (`None`: the generic core).
+    #[inline(always)]
+    fn encode_f32_nearest(x: f32, saturating: bool) -> Option<u8> {
+        let _ = (x, saturating);
+        None
+    }
 }
 
 /// Specs whose formats have a sign and a zero (every minifloat but E8M0); they get the
@@ -251,14 +257,23 @@ impl<S: Spec> Minifloat<S> {
     fn is_sign_negative_code(self) -> bool {
         self.bits as u64 & S::LAYOUT.sign_bit() != 0
     }
-    /// Nearest-even result of an `f64` that is the exactly rounded value of an operation on
-    /// two (or one) decoded operands.
+    /// Nearest-even result of an operation, given its correctly rounded `f32` and `f64` values.
     ///
-    /// Why rounding the `f64` result again is correct: every minifloat has p ≤ 4 significant
-    /// bits, and for + − × ÷ √ rounding to nearest in binary64 (p' = 53 ≥ 2p + 2) and then to
-    /// the p-bit format equals one direct rounding (Figueroa, "When is double rounding
-    /// innocuous?", 1995); the binary64 range covers every minifloat result (the extremes are
-    /// 2^±254 for E8M0 products and quotients) so binary64 never underflows or overflows here.
+    /// Why rounding the binary result again is correct: every minifloat has p ≤ 4 significant
+    /// bits, and for + − × ÷ √ rounding to nearest in a binary format of p' ≥ 2p + 2 bits and
+    /// then to the p-bit format equals one direct rounding (Figueroa, "When is double rounding
+    /// innocuous?", 1995), provided the intermediate neither underflows nor overflows.
+    /// * `f32` (p' = 24) is used for the formats with a fast encoder (every signed minifloat):
+    ///   their results lie in 2^-34 … 2^33 or are 0/∞/NaN, inside `f32`'s normal range.
+    /// * `f64` (p' = 53) for E8M0, whose products and quotients reach 2^±254.
+    #[inline(always)]
+    fn from_op_results(r32: f32, r64: impl FnOnce() -> f64) -> Self {
+        if let Some(c) = S::encode_f32_nearest(r32, S::DEFAULT_OVERFLOW == Overflow::Saturating) {
+            return Self::from_bits(c);
+        }
+        Self::from_op_result(r64())
+    }
+    /// Nearest-even of an operation's correctly rounded `f64` value (see `from_op_results`).
     #[inline(always)]
     fn from_op_result(r: f64) -> Self {
         Self::from_code(round::round_ieee(Exact::from_f64(r), &S::LAYOUT, Rounding::NearestEven, S::DEFAULT_OVERFLOW))
@@ -286,6 +301,15 @@ impl<S: Spec> LowpFloat for Minifloat<S> {
     #[inline]
     fn round_exact(x: Exact, rounding: Rounding, overflow: Overflow) -> Self {
         Self::from_code(round::round_ieee(x, &S::LAYOUT, rounding, overflow))
+    }
+    #[inline]
+    fn from_f32_with(x: f32, rounding: Rounding, overflow: Overflow) -> Self {
+        if rounding == Rounding::NearestEven {
+            if let Some(c) = S::encode_f32_nearest(x, overflow == Overflow::Saturating) {
+                return Self::from_bits(c);
+            }
+        }
+        Self::round_exact(Exact::from_f32(x), rounding, overflow)
     }
     #[inline]
     fn to_f64(self) -> f64 {
@@ -402,7 +426,7 @@ impl<S: Spec> LowpFloat for Minifloat<S> {
     }
     #[inline]
     fn sqrt(self) -> Self {
-        Self::from_op_result(num_traits::Float::sqrt(self.to_f64()))
+        Self::from_op_results(num_traits::Float::sqrt(self.to_f32()), || num_traits::Float::sqrt(self.to_f64()))
     }
 }
 
@@ -433,7 +457,7 @@ macro_rules! binop {
             /// Correctly rounded (nearest-even, the format's overflow rule).
             #[inline]
             fn $m(self, rhs: Self) -> Self {
-                Self::from_op_result(self.to_f64() $op rhs.to_f64())
+                Self::from_op_results(self.to_f32() $op rhs.to_f32(), || self.to_f64() $op rhs.to_f64())
             }
         }
         impl<S: Spec> $TrA for Minifloat<S> {
