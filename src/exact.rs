@@ -123,9 +123,13 @@ impl Exact {
         }
     }
 
+}
+
+impl core::ops::Neg for Exact {
+    type Output = Exact;
     /// The negated value.
     #[inline]
-    pub fn neg(self) -> Exact {
+    fn neg(self) -> Exact {
         match self {
             Exact::Nan => Exact::Nan,
             Exact::Inf { neg } => Exact::Inf { neg: !neg },
@@ -134,8 +138,12 @@ impl Exact {
         }
     }
 
+}
+
+impl core::ops::Mul for Exact {
+    type Output = Exact;
     /// Exact product with IEEE special-value rules. Inputs must not be sticky.
-    pub fn mul(self, rhs: Exact) -> Exact {
+    fn mul(self, rhs: Exact) -> Exact {
         use Exact::*;
         match (self, rhs) {
             (Nan, _) | (_, Nan) => Nan,
@@ -150,9 +158,13 @@ impl Exact {
         }
     }
 
+}
+
+impl core::ops::Add for Exact {
+    type Output = Exact;
     /// Exact sum with IEEE special-value rules (an exact zero sum of nonzero terms is +0, as
     /// under round-to-nearest). Inputs must not be sticky.
-    pub fn add(self, rhs: Exact) -> Exact {
+    fn add(self, rhs: Exact) -> Exact {
         use Exact::*;
         match (self, rhs) {
             (Nan, _) | (_, Nan) => Nan,
@@ -173,12 +185,20 @@ impl Exact {
         }
     }
 
+}
+
+impl Exact {
     /// `a · b + c` exactly (one rounding happens later, in the caller's format).
+    ///
+    /// ```
+    /// use lowp::Exact;
+    /// let x = Exact::fma(Exact::from_f64(3.0), Exact::from_f64(0.5), Exact::from_f64(-1.5));
+    /// assert_eq!(x, Exact::Zero { neg: false });
+    /// ```
     #[inline]
     pub fn fma(a: Exact, b: Exact, c: Exact) -> Exact {
-        let p = a.mul(b);
         // IEEE: a·b + c with a·b = ±0 exactly and c = ±0 follows the zero-sum sign rule.
-        p.add(c)
+        a * b + c
     }
 }
 

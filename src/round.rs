@@ -219,10 +219,7 @@ fn toward_zero(neg: bool, mode: Rounding) -> bool {
 
 #[inline(always)]
 fn nan_or_zero(l: &IeeeLayout) -> u64 {
-    match l.nan_code() {
-        Some(n) => n,
-        None => 0,
-    }
+    l.nan_code().unwrap_or_default()
 }
 
 /// The code for an overflowed value (rounded magnitude above max finite).

@@ -74,7 +74,7 @@ proptest! {
     fn exact_add_is_exact(sa in 1u64.., ea in -300i32..300, na: bool, sb in 1u64.., eb in -300i32..300, nb: bool) {
         let a = Exact::Finite { neg: na, sig: sa, exp: ea, sticky: false };
         let b = Exact::Finite { neg: nb, sig: sb, exp: eb, sticky: false };
-        let s = a.add(b);
+        let s = a + b;
         let q = rational(a).unwrap() + rational(b).unwrap();
         if q == 0 {
             prop_assert_eq!(s, Exact::Zero { neg: false });
@@ -94,7 +94,7 @@ proptest! {
         let b = Exact::Finite { neg: nb, sig: sb, exp: eb, sticky: false };
         let q = rational(a).unwrap() * rational(b).unwrap();
         for mode in MODES {
-            let got = f64::from_bits(round_ieee(a.mul(b), &F64_LAYOUT, mode, Overflow::NonSaturating));
+            let got = f64::from_bits(round_ieee(a * b, &F64_LAYOUT, mode, Overflow::NonSaturating));
             let want = mpfr_round(&q, 53, mode).to_f64();
             prop_assert_eq!(got.to_bits(), want.to_bits());
         }
@@ -115,7 +115,7 @@ fn add_cancellation_edges() {
         let b = Exact::Finite { neg: true, sig: sb, exp: eb, sticky: false };
         let q = rational(a).unwrap() + rational(b).unwrap();
         for mode in MODES {
-            let got = f64::from_bits(round_ieee(a.add(b), &F64_LAYOUT, mode, Overflow::NonSaturating));
+            let got = f64::from_bits(round_ieee(a + b, &F64_LAYOUT, mode, Overflow::NonSaturating));
             let want = mpfr_round(&q, 53, mode).to_f64();
             assert_eq!(got.to_bits(), want.to_bits(), "{a:?} + {b:?} under {mode:?} (seed {seed:#x})");
         }

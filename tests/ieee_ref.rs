@@ -505,7 +505,7 @@ fn reference_f32_matches_hardware() {
         );
     }
     let any = |g: &mut SplitMix| -> u32 {
-        if g.next_u32() % 3 == 0 {
+        if g.next_u32().is_multiple_of(3) {
             g.next_u32()
         } else {
             // Moderate exponents, so that sums cancel and products stay finite.

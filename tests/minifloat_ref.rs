@@ -280,7 +280,7 @@ fn integers<T: LowpFloat<Bits = u8>>() {
                     Rounding::Down => fl,
                     _ => {
                         let twice = Rational::from(&q * 2u32);
-                        let d = Rational::from(&twice - Rational::from(&fl * 2u32));
+                        let d = &twice - Rational::from(&fl * 2u32);
                         if d < 1 || (d == 1 && fl.numer().is_even()) {
                             fl
                         } else {

@@ -106,7 +106,7 @@ fn pick_upper(
                     (lo.code ^ hi.code) & 1 == 1,
                     "neighbouring codes differ by one"
                 );
-                hi.code % 2 == 0
+                hi.code.is_multiple_of(2)
             }
         },
         Rounding::Stochastic(rbits) => {
