@@ -6,7 +6,19 @@ fn main() {
         let c = Float8E5M2::from_f64(x);
         let d = Float8E8M0FNU::from_f64(x);
         let e = Float4E2M1FN::from_f64(x);
-        println!("{x}: e4m3fn {:?}={} e4m3 {:?}={} e5m2 {:?}={} e8m0 {:?}={} fp4 {:?}={}", a, a.to_f64(), b, b.to_f64(), c, c.to_f64(), d, d.to_f64(), e, e.to_f64());
+        println!(
+            "{x}: e4m3fn {:?}={} e4m3 {:?}={} e5m2 {:?}={} e8m0 {:?}={} fp4 {:?}={}",
+            a,
+            a.to_f64(),
+            b,
+            b.to_f64(),
+            c,
+            c.to_f64(),
+            d,
+            d.to_f64(),
+            e,
+            e.to_f64()
+        );
     }
     let h = half::f16::from_f64_with(0.1, Rounding::Up, Overflow::NonSaturating);
     println!("{} {}", h, half::f16::from_f64(0.1));

@@ -34,9 +34,7 @@ use core::str::FromStr;
 use crate::decimal::{ParseError, Shortest};
 use crate::exact::Exact;
 use crate::format::{LowpFloat, Overflow, Rounding};
-use crate::minifloat::{
-    Spec, E2M1FN, E2M3FN, E3M2FN, E4M3, E4M3B11FNUZ, E4M3FN, E4M3FNUZ, E5M2, E5M2FNUZ, E8M0FNU,
-};
+use crate::minifloat::{Spec, E2M1FN, E2M3FN, E3M2FN, E4M3, E4M3B11FNUZ, E4M3FN, E4M3FNUZ, E5M2, E5M2FNUZ, E8M0FNU};
 use crate::round::{IeeeLayout, Specials, BF16_LAYOUT, F16_LAYOUT, F32_LAYOUT};
 
 // ---------------------------------------------------------------------------------------------

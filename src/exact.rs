@@ -87,7 +87,7 @@ impl Exact {
     #[inline]
     pub fn to_f32(self) -> f32 {
         f32::from_bits(
-            round::round_ieee(self, &round::F32_LAYOUT, Rounding::NearestEven, Overflow::NonSaturating) as u32,
+            round::round_ieee(self, &round::F32_LAYOUT, Rounding::NearestEven, Overflow::NonSaturating) as u32
         )
     }
 
@@ -98,7 +98,8 @@ impl Exact {
             Exact::Inf { .. } => Err(ConversionError::OutOfRange),
             Exact::Zero { .. } => Ok(0),
             Exact::Finite { neg, sig, exp, sticky } => {
-                let mag = round::round_to_integer(neg, sig, exp, sticky, rounding).ok_or(ConversionError::OutOfRange)?;
+                let mag =
+                    round::round_to_integer(neg, sig, exp, sticky, rounding).ok_or(ConversionError::OutOfRange)?;
                 if neg {
                     if mag <= 1u128 << 63 {
                         Ok((mag as i128).wrapping_neg() as i64)
@@ -122,7 +123,6 @@ impl Exact {
             Exact::Inf { neg } | Exact::Zero { neg } | Exact::Finite { neg, .. } => neg,
         }
     }
-
 }
 
 impl core::ops::Neg for Exact {
@@ -137,7 +137,6 @@ impl core::ops::Neg for Exact {
             Exact::Finite { neg, sig, exp, sticky } => Exact::Finite { neg: !neg, sig, exp, sticky },
         }
     }
-
 }
 
 impl core::ops::Mul for Exact {
@@ -157,7 +156,6 @@ impl core::ops::Mul for Exact {
             }
         }
     }
-
 }
 
 impl core::ops::Add for Exact {
@@ -184,7 +182,6 @@ impl core::ops::Add for Exact {
             }
         }
     }
-
 }
 
 impl Exact {

@@ -40,8 +40,8 @@ pub mod reference;
 pub use exact::Exact;
 pub use format::{ConversionError, LowpFloat, Overflow, Rounding};
 pub use minifloat::{
-    Float4E2M1FN, Float6E2M3FN, Float6E3M2FN, Float8E4M3, Float8E4M3B11FNUZ, Float8E4M3FN, Float8E4M3FNUZ,
-    Float8E5M2, Float8E5M2FNUZ, Float8E8M0FNU, Minifloat, SignedSpec, Spec,
+    Float4E2M1FN, Float6E2M3FN, Float6E3M2FN, Float8E4M3, Float8E4M3B11FNUZ, Float8E4M3FN, Float8E4M3FNUZ, Float8E5M2,
+    Float8E5M2FNUZ, Float8E8M0FNU, Minifloat, SignedSpec, Spec,
 };
 
 /// The README's examples, compiled and run as doc tests.

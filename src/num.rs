@@ -87,7 +87,8 @@ impl<S: Spec> ToPrimitive for Minifloat<S> {
         }
         match v {
             Exact::Finite { neg: false, sig, exp, sticky } => {
-                crate::round::round_to_integer(false, sig, exp, sticky, Rounding::TowardZero).and_then(|m| u64::try_from(m).ok())
+                crate::round::round_to_integer(false, sig, exp, sticky, Rounding::TowardZero)
+                    .and_then(|m| u64::try_from(m).ok())
             }
             Exact::Zero { .. } => Some(0),
             _ => None,

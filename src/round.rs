@@ -171,8 +171,14 @@ impl IeeeLayout {
 }
 
 /// IEEE binary64.
-pub const F64_LAYOUT: IeeeLayout =
-    IeeeLayout { exp_bits: 11, man_bits: 52, bias: 1023, signed: true, subnormals: true, specials: Specials::IeeeInfNan };
+pub const F64_LAYOUT: IeeeLayout = IeeeLayout {
+    exp_bits: 11,
+    man_bits: 52,
+    bias: 1023,
+    signed: true,
+    subnormals: true,
+    specials: Specials::IeeeInfNan,
+};
 /// IEEE binary32.
 pub const F32_LAYOUT: IeeeLayout =
     IeeeLayout { exp_bits: 8, man_bits: 23, bias: 127, signed: true, subnormals: true, specials: Specials::IeeeInfNan };
@@ -313,11 +319,8 @@ pub fn round_ieee(x: Exact, l: &IeeeLayout, mode: Rounding, overflow: Overflow) 
             }
             let binade = if top > emin { top } else { emin };
             let (m, rest, st) = split(sig, exp, binade - man, sticky);
-            let base: u64 = if l.subnormals {
-                ((binade - emin + 1) as u64) << man
-            } else {
-                ((binade - emin) as u64) << man
-            };
+            let base: u64 =
+                if l.subnormals { ((binade - emin + 1) as u64) << man } else { ((binade - emin) as u64) << man };
             // `m` carries the hidden bit for normal values; subnormals have m < 2^man.
             let mut code = base + m - (1u64 << man);
             if round_increment(neg, code & 1 != 0, rest, st, mode) {

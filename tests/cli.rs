@@ -112,21 +112,22 @@ fn encode_known_answers_ocp() {
     assert_eq!(
         ok(&["encode", "--format", "float8_e4m3fn"], input),
         [
-            "0x7e 448",  // max
-            "0x7e 448",  // 464 ties to even
-            "0x7f nan",  // overflow, non-saturating
-            "0x7f nan",  // E4M3FN has one NaN per sign; the conversion gives the canonical one
+            "0x7e 448", // max
+            "0x7e 448", // 464 ties to even
+            "0x7f nan", // overflow, non-saturating
+            "0x7f nan", // E4M3FN has one NaN per sign; the conversion gives the canonical one
             "0x1d 0.1015625",
             "0xfd -416", // just below the -432 midpoint: -416
             "0x80 -0",
-            "0x00 0",   // half the smallest subnormal: ties to even (zero)
+            "0x00 0",           // half the smallest subnormal: ties to even (zero)
             "0x01 0.001953125", // a hair above: the smallest subnormal 2^-9
             "0x00 0",
         ]
     );
-    assert_eq!(ok(&["encode", "-f", "e4m3", "--saturate"], "480\n-480\ninf\n-inf\nnan\n"), [
-        "0x7e 448", "0xfe -448", "0x7e 448", "0xfe -448", "0x7f nan"
-    ]);
+    assert_eq!(
+        ok(&["encode", "-f", "e4m3", "--saturate"], "480\n-480\ninf\n-inf\nnan\n"),
+        ["0x7e 448", "0xfe -448", "0x7e 448", "0xfe -448", "0x7f nan"]
+    );
     assert_eq!(ok(&["encode", "-f", "e4m3", "--shortest"], "448\n0.1\n"), ["0x7e 450", "0x1d 0.1"]);
     assert_eq!(ok(&["encode", "-f", "e4m3", "--exact"], "448\n0.1\n"), ["0x7e 448", "0x1d 0.1015625"]);
     // OCP OFP8 E5M2: IEEE specials, max 57344; 61440 is the midpoint to the virtual 65536.
@@ -158,17 +159,44 @@ fn encode_widths_and_formats() {
     assert_eq!(ok(&["encode", "-f", "fp4"], "-6\n0.25\n7\n"), ["0x0f -6", "0x00 0", "0x07 6"]);
     assert_eq!(ok(&["encode", "-f", "e3m2"], "-28\n"), ["0x3f -28"]);
     assert_eq!(ok(&["encode", "-f", "e3m2", "--shortest"], "-28\n"), ["0x3f -30"]); // -30 reads back to -28
-    assert_eq!(ok(&["encode", "-f", "e8m0"], "1\n0\n-1\n1e38\n3e38\n"), ["0x7f 1", "0xff nan", "0xff nan", "0xfd 85070591730234620000000000000000000000", "0xff nan"]);
-    assert_eq!(ok(&["encode", "-f", "half"], "1\n0.1\n65520\n-0\n"), ["0x3c00 1", "0x2e66 0.0999755859375", "0x7c00 inf", "0x8000 -0"]);
+    assert_eq!(
+        ok(&["encode", "-f", "e8m0"], "1\n0\n-1\n1e38\n3e38\n"),
+        ["0x7f 1", "0xff nan", "0xff nan", "0xfd 85070591730234620000000000000000000000", "0xff nan"]
+    );
+    assert_eq!(
+        ok(&["encode", "-f", "half"], "1\n0.1\n65520\n-0\n"),
+        ["0x3c00 1", "0x2e66 0.0999755859375", "0x7c00 inf", "0x8000 -0"]
+    );
     assert_eq!(ok(&["encode", "-f", "bf16"], "1\n0.1\n"), ["0x3f80 1", "0x3dcd 0.10009765625"]);
-    assert_eq!(ok(&["encode", "-f", "f32"], "1\n0.1\n1e-45\n"), ["0x3f800000 1", "0x3dcccccd 0.10000000149011612", "0x00000001 0.000000000000000000000000000000000000000000001401298464324817"]);
+    assert_eq!(
+        ok(&["encode", "-f", "f32"], "1\n0.1\n1e-45\n"),
+        [
+            "0x3f800000 1",
+            "0x3dcccccd 0.10000000149011612",
+            "0x00000001 0.000000000000000000000000000000000000000000001401298464324817"
+        ]
+    );
 }
 
 #[test]
 fn encode_rounding_modes_match_library() {
     let inputs = [
-        "0.3", "-0.3", "1.0625", "-1.0625", "447.9", "449", "500", "-500", "1e-9", "-1e-9", "0.00390625", "1e300", "-inf",
-        "2.4e-3", "17.5", "-17.5",
+        "0.3",
+        "-0.3",
+        "1.0625",
+        "-1.0625",
+        "447.9",
+        "449",
+        "500",
+        "-500",
+        "1e-9",
+        "-1e-9",
+        "0.00390625",
+        "1e300",
+        "-inf",
+        "2.4e-3",
+        "17.5",
+        "-17.5",
     ];
     let stdin = inputs.join("\n");
     let modes = [
@@ -192,9 +220,11 @@ fn encode_rounding_modes_match_library() {
         }
     }
     // Stochastic with the random bits on each line.
-    let got = ok(&["encode", "-f", "fp4", "-r", "stochastic"], "2.4 0\n2.4 0xffffffff\n2.4 1717986917\n2.4 1717986918\n");
+    let got =
+        ok(&["encode", "-f", "fp4", "-r", "stochastic"], "2.4 0\n2.4 0xffffffff\n2.4 1717986917\n2.4 1717986918\n");
     for (line, r) in got.iter().zip([0u32, u32::MAX, 1_717_986_917, 1_717_986_918]) {
-        let want = decimal::parse_with::<Float4E2M1FN>("2.4", Rounding::Stochastic(r), Overflow::NonSaturating).unwrap();
+        let want =
+            decimal::parse_with::<Float4E2M1FN>("2.4", Rounding::Stochastic(r), Overflow::NonSaturating).unwrap();
         assert_eq!(line.split(' ').next().unwrap(), hex2(want.to_bits() as u64), "{r}");
     }
     // Seeded: deterministic, and both neighbours occur.
@@ -223,11 +253,10 @@ fn decode_every_code_matches_library() {
         }
     }
     assert_eq!(ok(&["decode", "-f", "e5m2"], "0b01111100\n0B11111011\n0X3C\n"), ["inf", "-57344", "1"]);
-    assert_eq!(ok(&["decode", "-f", "f32"], "0x7f800000\n0x00000001\n0x3f800000\n"), [
-        "inf".to_string(),
-        f64_text(f32::from_bits(1) as f64),
-        "1".to_string()
-    ]);
+    assert_eq!(
+        ok(&["decode", "-f", "f32"], "0x7f800000\n0x00000001\n0x3f800000\n"),
+        ["inf".to_string(), f64_text(f32::from_bits(1) as f64), "1".to_string()]
+    );
     assert_eq!(ok(&["decode", "-f", "e4m3fn", "--exact"], "0x01\n0xfe\n"), ["0.001953125", "-448"]);
 }
 

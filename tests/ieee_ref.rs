@@ -16,12 +16,12 @@ mod common;
 use common::{check_code, rng_seed, SplitMix, ALL_MODES};
 use half::{bf16, f16};
 use lowp::reference::{
-    all_ref_formats, all_ref_formats_with_ieee, describe, exact_add, exact_mul, exact_mul_add,
-    exact_sub, ieee_ref_formats, ref_format, RefFormat, RefValue,
+    all_ref_formats, all_ref_formats_with_ieee, describe, exact_add, exact_mul, exact_mul_add, exact_sub,
+    ieee_ref_formats, ref_format, RefFormat, RefValue,
 };
 use lowp::{
-    Exact, Float4E2M1FN, Float6E2M3FN, Float6E3M2FN, Float8E4M3, Float8E4M3B11FNUZ, Float8E4M3FN,
-    Float8E4M3FNUZ, Float8E5M2, Float8E5M2FNUZ, Float8E8M0FNU, LowpFloat, Overflow, Rounding,
+    Exact, Float4E2M1FN, Float6E2M3FN, Float6E3M2FN, Float8E4M3, Float8E4M3B11FNUZ, Float8E4M3FN, Float8E4M3FNUZ,
+    Float8E5M2, Float8E5M2FNUZ, Float8E8M0FNU, LowpFloat, Overflow, Rounding,
 };
 use rug::Rational;
 
@@ -77,12 +77,7 @@ fn all_codes<T: LowpFloat>() -> impl Iterator<Item = u32> {
 
 /// The four deterministic modes, then stochastic with `r`, each under both overflow rules.
 fn cases_with(r: u32) -> Vec<(Rounding, Overflow)> {
-    ALL_MODES
-        .iter()
-        .copied()
-        .chain([Rounding::Stochastic(r)])
-        .flat_map(|m| [(m, NS), (m, SAT)])
-        .collect()
+    ALL_MODES.iter().copied().chain([Rounding::Stochastic(r)]).flat_map(|m| [(m, NS), (m, SAT)]).collect()
 }
 
 /// Random bits for `Stochastic` rounding of `v` into `r`: two times in three uniform, else
@@ -99,18 +94,12 @@ fn stochastic_bits(r: &RefFormat, v: &RefValue, g: &mut SplitMix) -> u32 {
         return random;
     };
     let value_of = |c: u32| r.decode(c).to_rational();
-    let down_up = r.round_each(
-        &RefValue::from_rational(q.clone()),
-        &[(Rounding::TowardZero, SAT), (Rounding::Up, SAT)],
-    );
+    let down_up =
+        r.round_each(&RefValue::from_rational(q.clone()), &[(Rounding::TowardZero, SAT), (Rounding::Up, SAT)]);
     let Some(lo) = value_of(down_up[0]) else {
         return random;
     };
-    let hi = if lo == *r.max_finite() {
-        Some(r.virtual_above_max().clone())
-    } else {
-        value_of(down_up[1])
-    };
+    let hi = if lo == *r.max_finite() { Some(r.virtual_above_max().clone()) } else { value_of(down_up[1]) };
     match hi {
         Some(hi) if lo < q && q < hi => {
             let f = (Rational::from(&q - &lo) << 32u32) / Rational::from(&hi - &lo);
@@ -159,18 +148,8 @@ fn lib_value<T: LowpFloat>(x: T) -> RefValue {
         Exact::Nan => RefValue::Nan,
         Exact::Inf { neg } => RefValue::Inf { neg },
         Exact::Zero { neg } => RefValue::Zero { neg },
-        Exact::Finite {
-            neg,
-            sig,
-            exp,
-            sticky,
-        } => {
-            assert!(
-                !sticky,
-                "{} {:#x}: to_exact of a code is sticky",
-                T::NAME,
-                code(x)
-            );
+        Exact::Finite { neg, sig, exp, sticky } => {
+            assert!(!sticky, "{} {:#x}: to_exact of a code is sticky", T::NAME, code(x));
             let mag = Rational::from(sig) << exp;
             RefValue::Num(if neg { -mag } else { mag })
         }
@@ -180,12 +159,7 @@ fn lib_value<T: LowpFloat>(x: T) -> RefValue {
         (RefValue::Nan, RefValue::Nan) => true,
         (a, b) => a == b,
     };
-    assert!(
-        same,
-        "{} {:#x}: to_exact {from_exact} but to_f64 {from_f64}",
-        T::NAME,
-        code(x)
-    );
+    assert!(same, "{} {:#x}: to_exact {from_exact} but to_f64 {from_f64}", T::NAME, code(x));
     from_exact
 }
 
@@ -240,9 +214,7 @@ fn reference_format_lists() {
         assert_eq!(f.code_count(), 1u64 << f.bits());
     }
     assert!(std::panic::catch_unwind(|| ref_format("float32").unwrap().num_codes()).is_err());
-    assert!(
-        std::panic::catch_unwind(|| ref_format("float32").unwrap().values_sorted().len()).is_err()
-    );
+    assert!(std::panic::catch_unwind(|| ref_format("float32").unwrap().values_sorted().len()).is_err());
 }
 
 #[test]
@@ -251,19 +223,13 @@ fn reference_ieee_facts() {
     let num = |f: &RefFormat, c: u32| f.decode(c).to_rational().unwrap();
     // float16
     let h = ref_format("float16").unwrap();
-    assert_eq!(
-        (h.bits(), h.exp_bits(), h.man_bits(), h.bias()),
-        (16, 5, 10, 15)
-    );
+    assert_eq!((h.bits(), h.exp_bits(), h.man_bits(), h.bias()), (16, 5, 10, 15));
     assert_eq!(*h.max_finite(), 65504);
     assert_eq!(h.max_finite_code(), 0x7BFF);
     assert_eq!(*h.virtual_above_max(), 65536);
     assert_eq!(*h.min_positive(), p2(-24));
     assert_eq!(h.canonical_nan(), Some(0x7E00));
-    assert_eq!(
-        (h.inf_code(false), h.inf_code(true)),
-        (Some(0x7C00), Some(0xFC00))
-    );
+    assert_eq!((h.inf_code(false), h.inf_code(true)), (Some(0x7C00), Some(0xFC00)));
     assert_eq!(num(h, 0x3C00), 1);
     assert_eq!(num(h, 0x0400), p2(-14));
     assert_eq!(num(h, 0x03FF), Rational::from(1023) * p2(-24));
@@ -271,10 +237,7 @@ fn reference_ieee_facts() {
     assert_eq!(h.decode(0x8000), RefValue::Zero { neg: true });
     assert!(h.is_nan_code(0x7C01) && h.is_nan_code(0xFE00) && !h.is_nan_code(0x7C00));
     assert_eq!(describe(h, 0x3C00), "0x3c00 (0b0011_1100_0000_0000) = 1");
-    assert_eq!(
-        describe(h, 0x0001),
-        "0x0001 (0b0000_0000_0000_0001) = 0.000000059604644775390625"
-    );
+    assert_eq!(describe(h, 0x0001), "0x0001 (0b0000_0000_0000_0001) = 0.000000059604644775390625");
     // Rounding facts: 65520 is the midpoint of max and the virtual 65536 (even code 0x7C00).
     assert_eq!(h.from_f64(65520.0, NE, NS), 0x7C00);
     assert_eq!(h.from_f64(65520.0, NE, SAT), 0x7BFF);
@@ -289,10 +252,7 @@ fn reference_ieee_facts() {
     assert_eq!(h.from_f64(f64::NAN, NE, NS), 0x7E00);
     // bfloat16
     let b = ref_format("bfloat16").unwrap();
-    assert_eq!(
-        (b.bits(), b.exp_bits(), b.man_bits(), b.bias()),
-        (16, 8, 7, 127)
-    );
+    assert_eq!((b.bits(), b.exp_bits(), b.man_bits(), b.bias()), (16, 8, 7, 127));
     assert_eq!(*b.max_finite(), Rational::from(255) * p2(120));
     assert_eq!(b.max_finite_code(), 0x7F7F);
     assert_eq!(*b.virtual_above_max(), p2(128));
@@ -300,10 +260,7 @@ fn reference_ieee_facts() {
     assert_eq!(b.canonical_nan(), Some(0x7FC0));
     assert_eq!(b.inf_code(false), Some(0x7F80));
     assert_eq!(num(b, 0x3F80), 1);
-    assert_eq!(
-        describe(b, 0x0001),
-        "0x0001 (0b0000_0000_0000_0001) = 2^-133 (~9.18354962e-41)"
-    );
+    assert_eq!(describe(b, 0x0001), "0x0001 (0b0000_0000_0000_0001) = 2^-133 (~9.18354962e-41)");
     assert_eq!(num(b, 0x0080), p2(-126));
     assert_eq!(b.from_f64(1.0 + 2f64.powi(-8), NE, NS), 0x3F80);
     assert_eq!(b.from_f64(1.0 + 2f64.powi(-8), Rounding::Up, NS), 0x3F81);
@@ -312,10 +269,7 @@ fn reference_ieee_facts() {
     // float32
     let s = ref_format("float32").unwrap();
     assert!(s.uses_direct_encoder() && !h.uses_direct_encoder() && !b.uses_direct_encoder());
-    assert_eq!(
-        (s.bits(), s.exp_bits(), s.man_bits(), s.bias()),
-        (32, 8, 23, 127)
-    );
+    assert_eq!((s.bits(), s.exp_bits(), s.man_bits(), s.bias()), (32, 8, 23, 127));
     assert_eq!(s.code_mask(), u32::MAX);
     assert_eq!(*s.max_finite(), Rational::from((1u32 << 24) - 1) * p2(104));
     assert_eq!(s.max_finite_code(), 0x7F7F_FFFF);
@@ -325,54 +279,24 @@ fn reference_ieee_facts() {
     assert_eq!(s.inf_code(true), Some(0xFF80_0000));
     assert_eq!(num(s, 0x3F80_0000), 1);
     assert_eq!(num(s, 0x0000_0001), p2(-149));
-    assert!(
-        s.is_nan_code(0xFFFF_FFFF) && s.is_nan_code(0x7F80_0001) && !s.is_nan_code(0x7F80_0000)
-    );
+    assert!(s.is_nan_code(0xFFFF_FFFF) && s.is_nan_code(0x7F80_0001) && !s.is_nan_code(0x7F80_0000));
     assert_eq!(s.from_f64(2f64.powi(-150), NE, NS), 0);
     assert_eq!(s.from_f64(f64_up(2f64.powi(-150)), NE, NS), 1);
     assert_eq!(s.from_f64(3.0 * 2f64.powi(-150), NE, NS), 2);
-    assert_eq!(
-        s.from_f64(-(2f64.powi(-160)), Rounding::Down, NS),
-        0x8000_0001
-    );
-    assert_eq!(
-        s.from_f64(-(2f64.powi(-160)), Rounding::Up, NS),
-        0x8000_0000
-    );
-    assert_eq!(
-        s.from_f64(2f64.powi(128) - 2f64.powi(103), NE, NS),
-        0x7F80_0000
-    ); // tie above max
-    assert_eq!(
-        s.from_f64(-f64_up(-(2f64.powi(128) - 2f64.powi(103))), NE, NS),
-        0x7F7F_FFFF
-    );
+    assert_eq!(s.from_f64(-(2f64.powi(-160)), Rounding::Down, NS), 0x8000_0001);
+    assert_eq!(s.from_f64(-(2f64.powi(-160)), Rounding::Up, NS), 0x8000_0000);
+    assert_eq!(s.from_f64(2f64.powi(128) - 2f64.powi(103), NE, NS), 0x7F80_0000); // tie above max
+    assert_eq!(s.from_f64(-f64_up(-(2f64.powi(128) - 2f64.powi(103))), NE, NS), 0x7F7F_FFFF);
     assert_eq!(s.from_f64(1e300, Rounding::Down, NS), 0x7F7F_FFFF);
     assert_eq!(s.from_f64(1e300, NE, SAT), 0x7F7F_FFFF);
     assert_eq!(s.from_f64(f64::INFINITY, NE, SAT), 0x7F7F_FFFF);
     assert_eq!(s.from_f64(f64::NEG_INFINITY, NE, NS), 0xFF80_0000);
     assert_eq!(s.from_f64(1.0 + 2f64.powi(-24), NE, NS), 0x3F80_0000);
-    assert_eq!(
-        s.from_f64(1.0 + 2f64.powi(-24), Rounding::Stochastic(u32::MAX), NS),
-        0x3F80_0000
-    );
-    assert_eq!(
-        s.from_f64(1.0 + 2f64.powi(-24), Rounding::Stochastic(1 << 31), NS),
-        0x3F80_0000
-    );
-    assert_eq!(
-        s.from_f64(
-            1.0 + 2f64.powi(-24),
-            Rounding::Stochastic((1 << 31) - 1),
-            NS
-        ),
-        0x3F80_0001
-    );
+    assert_eq!(s.from_f64(1.0 + 2f64.powi(-24), Rounding::Stochastic(u32::MAX), NS), 0x3F80_0000);
+    assert_eq!(s.from_f64(1.0 + 2f64.powi(-24), Rounding::Stochastic(1 << 31), NS), 0x3F80_0000);
+    assert_eq!(s.from_f64(1.0 + 2f64.powi(-24), Rounding::Stochastic((1 << 31) - 1), NS), 0x3F80_0001);
     assert_eq!(s.from_decimal("0.1", NE, NS).unwrap(), 0.1f32.to_bits());
-    assert_eq!(
-        s.from_decimal("3.4028235e38", NE, NS).unwrap(),
-        f32::MAX.to_bits()
-    );
+    assert_eq!(s.from_decimal("3.4028235e38", NE, NS).unwrap(), f32::MAX.to_bits());
 }
 
 /// The reference decoder against `half`'s and the hardware's (every 16-bit code; f32 codes
@@ -400,11 +324,7 @@ fn reference_decode_matches_half_and_hardware() {
     let mut codes: Vec<u32> = (0..300_000).map(|_| g.next_u32()).collect();
     for base in [0u32, 0x0080_0000, 0x3F80_0000, 0x7F80_0000] {
         for d in 0..64 {
-            codes.extend([
-                base.wrapping_add(d),
-                base.wrapping_sub(d),
-                base.wrapping_add(d) | 0x8000_0000,
-            ]);
+            codes.extend([base.wrapping_add(d), base.wrapping_sub(d), base.wrapping_add(d) | 0x8000_0000]);
         }
     }
     for c in codes {
@@ -431,14 +351,7 @@ fn grid_probe_values(r: &RefFormat, step: usize, g: &mut SplitMix) -> Vec<f64> {
         // A random point strictly inside the interval.
         xs.push(w[0] + (w[1] - w[0]) * g.next_f64());
     }
-    xs.extend([
-        grid[grid.len() - 1] * 3.0,
-        f64::MAX,
-        -f64::MAX,
-        5e-324,
-        f64::INFINITY,
-        f64::NAN,
-    ]);
+    xs.extend([grid[grid.len() - 1] * 3.0, f64::MAX, -f64::MAX, 5e-324, f64::INFINITY, f64::NAN]);
     xs
 }
 
@@ -448,10 +361,8 @@ fn grid_probe_values(r: &RefFormat, step: usize, g: &mut SplitMix) -> Vec<f64> {
 fn reference_direct_encoder_matches_table() {
     let seed = rng_seed("reference_direct_encoder_matches_table");
     let mut g = SplitMix::new(seed);
-    let formats: Vec<&RefFormat> = all_ref_formats_with_ieee()
-        .iter()
-        .filter(|f| f.has_zero() && !f.uses_direct_encoder())
-        .collect();
+    let formats: Vec<&RefFormat> =
+        all_ref_formats_with_ieee().iter().filter(|f| f.has_zero() && !f.uses_direct_encoder()).collect();
     assert_eq!(formats.len(), 11);
     for r in formats {
         let step = if r.bits() == 16 { 23 } else { 1 };
@@ -515,26 +426,9 @@ fn reference_f32_matches_hardware() {
     for _ in 0..20_000 {
         let (a, b, c) = (any(&mut g), any(&mut g), any(&mut g));
         let (x, y, z) = (f32::from_bits(a), f32::from_bits(b), f32::from_bits(c));
-        let hw = [
-            (x + y),
-            (x - y),
-            (x * y),
-            (x / y),
-            x.sqrt(),
-            x.mul_add(y, z),
-        ];
-        let rf = [
-            s.add(a, b),
-            s.sub(a, b),
-            s.mul(a, b),
-            s.div(a, b),
-            s.sqrt(a),
-            s.mul_add(a, b, c),
-        ];
-        for (i, op) in ["add", "sub", "mul", "div", "sqrt", "mul_add"]
-            .iter()
-            .enumerate()
-        {
+        let hw = [(x + y), (x - y), (x * y), (x / y), x.sqrt(), x.mul_add(y, z)];
+        let rf = [s.add(a, b), s.sub(a, b), s.mul(a, b), s.div(a, b), s.sqrt(a), s.mul_add(a, b, c)];
+        for (i, op) in ["add", "sub", "mul", "div", "sqrt", "mul_add"].iter().enumerate() {
             let want = hw[i].to_bits();
             assert!(
                 want == rf[i] || (s.is_nan_code(want) && s.is_nan_code(rf[i])),
@@ -569,44 +463,14 @@ where
             T::NAME,
             describe(r, c)
         );
-        assert_eq!(
-            x.is_nan(),
-            r.is_nan_code(c),
-            "{} is_nan({})",
-            T::NAME,
-            describe(r, c)
-        );
-        assert_eq!(
-            x.is_infinite(),
-            r.is_inf_code(c),
-            "{} is_infinite({})",
-            T::NAME,
-            describe(r, c)
-        );
-        assert_eq!(
-            x.is_zero(),
-            matches!(want, RefValue::Zero { .. }),
-            "{} is_zero({})",
-            T::NAME,
-            describe(r, c)
-        );
+        assert_eq!(x.is_nan(), r.is_nan_code(c), "{} is_nan({})", T::NAME, describe(r, c));
+        assert_eq!(x.is_infinite(), r.is_inf_code(c), "{} is_infinite({})", T::NAME, describe(r, c));
+        assert_eq!(x.is_zero(), matches!(want, RefValue::Zero { .. }), "{} is_zero({})", T::NAME, describe(r, c));
         let min_normal = Rational::from(1) << (1 - r.bias());
         let sub = matches!(&want, RefValue::Num(q) if q.clone().abs() < min_normal);
-        assert_eq!(
-            x.is_subnormal(),
-            sub,
-            "{} is_subnormal({})",
-            T::NAME,
-            describe(r, c)
-        );
+        assert_eq!(x.is_subnormal(), sub, "{} is_subnormal({})", T::NAME, describe(r, c));
         if !want.is_nan() {
-            assert_eq!(
-                x.is_sign_negative(),
-                want.is_neg(),
-                "{} is_sign_negative({})",
-                T::NAME,
-                describe(r, c)
-            );
+            assert_eq!(x.is_sign_negative(), want.is_neg(), "{} is_sign_negative({})", T::NAME, describe(r, c));
         }
         // next_up: the smallest value above x, i.e. x + tiny rounded up (tiny is below every
         // gap; the successor of -min_subnormal is -0, the sign of zero following x).
@@ -625,33 +489,14 @@ where
             check_code(r, "next_up", &[c], want_up, code(x.next_up()), 0);
         }
         if let Some(up_of_neg) = succ(&want.negated()) {
-            check_code(
-                r,
-                "next_down",
-                &[c],
-                up_of_neg ^ r.sign_mask().unwrap(),
-                code(x.next_down()),
-                0,
-            );
+            check_code(r, "next_down", &[c], up_of_neg ^ r.sign_mask().unwrap(), code(x.next_down()), 0);
         }
         check_code(r, "sqrt", &[c], r.sqrt(c), code(LowpFloat::sqrt(x)), 0);
-        check_code(
-            r,
-            "neg",
-            &[c],
-            r.round(&want.negated(), NE, NS),
-            code(-x),
-            0,
-        );
+        check_code(r, "neg", &[c], r.round(&want.negated(), NE, NS), code(-x), 0);
     }
     assert_eq!(code(T::max_value()), r.max_finite_code());
     assert_eq!(code(T::min_positive_subnormal()), r.values_sorted()[0].1);
-    assert_eq!(
-        code(T::nan().unwrap()),
-        r.canonical_nan().unwrap(),
-        "{} canonical NaN",
-        T::NAME
-    );
+    assert_eq!(code(T::nan().unwrap()), r.canonical_nan().unwrap(), "{} canonical NaN", T::NAME);
     assert_eq!(Some(code(T::infinity().unwrap())), r.inf_code(false));
 }
 
@@ -681,10 +526,7 @@ where
         let v = rs.decode(c);
         let cases = cases_for(rd, &v, g);
         let want = rd.round_each(&v, &cases);
-        let got: Vec<u32> = cases
-            .iter()
-            .map(|&(m, o)| code(x.convert_with::<D>(m, o)))
-            .collect();
+        let got: Vec<u32> = cases.iter().map(|&(m, o)| code(x.convert_with::<D>(m, o))).collect();
         let what = || format!("convert_with from {} {}", S::NAME, describe(rs, c));
         check_cases(rd, &what, &cases, &want, &got, seed);
         let plain = code(x.convert::<D>());
@@ -769,41 +611,14 @@ fn from_f64_one<T: LowpFloat>(r: &RefFormat, x: f64, g: &mut SplitMix, seed: u64
     let v = RefValue::from_f64(x);
     let cases = cases_for(r, &v, g);
     let want = r.round_each(&v, &cases);
-    let got: Vec<u32> = cases
-        .iter()
-        .map(|&(m, o)| code(T::from_f64_with(x, m, o)))
-        .collect();
-    check_cases(
-        r,
-        &|| format!("from_f64_with({})", show_f64(x)),
-        &cases,
-        &want,
-        &got,
-        seed,
-    );
+    let got: Vec<u32> = cases.iter().map(|&(m, o)| code(T::from_f64_with(x, m, o))).collect();
+    check_cases(r, &|| format!("from_f64_with({})", show_f64(x)), &cases, &want, &got, seed);
     assert_eq!(cases[0], (NE, NS));
     let plain = code(<T as LowpFloat>::from_f64(x));
-    check_cases(
-        r,
-        &|| format!("from_f64({})", show_f64(x)),
-        &[(NE, NS)],
-        &want[..1],
-        &[plain],
-        seed,
-    );
+    check_cases(r, &|| format!("from_f64({})", show_f64(x)), &[(NE, NS)], &want[..1], &[plain], seed);
     if x.is_nan() || (x as f32) as f64 == x {
-        let got32: Vec<u32> = cases
-            .iter()
-            .map(|&(m, o)| code(T::from_f32_with(x as f32, m, o)))
-            .collect();
-        check_cases(
-            r,
-            &|| format!("from_f32_with({})", show_f64(x)),
-            &cases,
-            &want,
-            &got32,
-            seed,
-        );
+        let got32: Vec<u32> = cases.iter().map(|&(m, o)| code(T::from_f32_with(x as f32, m, o))).collect();
+        check_cases(r, &|| format!("from_f32_with({})", show_f64(x)), &cases, &want, &got32, seed);
     }
     want[0]
 }
@@ -820,29 +635,13 @@ fn from_f64_near_midpoints<T: LowpFloat>(name: &str) {
     grid.push(exact_f64(r.virtual_above_max()));
     let mut points: Vec<f64> = grid.windows(2).map(|w| (w[0] + w[1]) / 2.0).collect();
     let min_normal = 2f64.powi(1 - r.bias());
-    points.extend([
-        exact_f64(r.max_finite()),
-        exact_f64(r.virtual_above_max()),
-        min_normal,
-        grid[1],
-    ]);
+    points.extend([exact_f64(r.max_finite()), exact_f64(r.virtual_above_max()), min_normal, grid[1]]);
     let mut xs = vec![];
     for p in points {
         f64_neighbourhood(p, 4, &mut xs);
         f64_neighbourhood(-p, 4, &mut xs);
     }
-    xs.extend([
-        f64::NAN,
-        -f64::NAN,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::MAX,
-        f64::MIN,
-        5e-324,
-        -5e-324,
-        0.0,
-        -0.0,
-    ]);
+    xs.extend([f64::NAN, -f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN, 5e-324, -5e-324, 0.0, -0.0]);
     xs.push(f64::from_bits(0x7FF0_0000_0000_0001)); // signalling NaN
     for x in xs {
         from_f64_one::<T>(r, x, &mut g, seed);
@@ -882,11 +681,7 @@ where
                 let c = finite_code(&mut g);
                 let v = from_code::<T>(c).to_f64();
                 let w = from_code::<T>(c).next_up().to_f64();
-                let p = if g.next_u32() & 1 == 0 || !w.is_finite() {
-                    v
-                } else {
-                    (v + w) / 2.0
-                };
+                let p = if g.next_u32() & 1 == 0 || !w.is_finite() { v } else { (v + w) / 2.0 };
                 let k = (g.next_u64() % (1 << 21)) as i64 - (1 << 20);
                 let b = (p.to_bits() as i64).wrapping_add(k) as u64;
                 if p == 0.0 {
@@ -918,7 +713,9 @@ where
         }
     }
     if half_from_f64.is_some() {
-        eprintln!("{name}: half's own from_f64 differs from the correctly rounded result on {half_differs} of {n} inputs");
+        eprintln!(
+            "{name}: half's own from_f64 differs from the correctly rounded result on {half_differs} of {n} inputs"
+        );
     }
 }
 
@@ -934,20 +731,12 @@ fn bf16_from_f64_near_every_midpoint() {
 
 #[test]
 fn f16_from_f64_random() {
-    from_f64_random::<f16>(
-        "f16_from_f64_random",
-        1_000_000,
-        Some(|x| f16::from_f64(x).to_bits() as u32),
-    );
+    from_f64_random::<f16>("f16_from_f64_random", 1_000_000, Some(|x| f16::from_f64(x).to_bits() as u32));
 }
 
 #[test]
 fn bf16_from_f64_random() {
-    from_f64_random::<bf16>(
-        "bf16_from_f64_random",
-        1_000_000,
-        Some(|x| bf16::from_f64(x).to_bits() as u32),
-    );
+    from_f64_random::<bf16>("bf16_from_f64_random", 1_000_000, Some(|x| bf16::from_f64(x).to_bits() as u32));
 }
 
 /// float32: near f32 midpoints (random ones, and every one around zero, the smallest normal,
@@ -988,17 +777,7 @@ fn f32_from_f64_all_modes() {
     for _ in 0..5_000 {
         near(g.next_u32() % 0x7F7F_FFFF, &mut xs);
     }
-    xs.extend([
-        f64::NAN,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::MAX,
-        f64::MIN,
-        5e-324,
-        -5e-324,
-        0.0,
-        -0.0,
-    ]);
+    xs.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN, 5e-324, -5e-324, 0.0, -0.0]);
     let n_near = xs.len();
     for i in 0..1_000_000 {
         xs.push(match i % 5 {
@@ -1023,21 +802,14 @@ fn f32_from_f64_all_modes() {
             _ => {
                 // An f32 value or midpoint moved by up to 2^12 f64 ulps.
                 let c = g.next_u32() % 0x7F7F_FFFF;
-                let p = if g.next_u32() & 1 == 0 {
-                    f32::from_bits(c) as f64
-                } else {
-                    mid(c)
-                };
+                let p = if g.next_u32() & 1 == 0 { f32::from_bits(c) as f64 } else { mid(c) };
                 let k = (g.next_u64() % (1 << 13)) as i64 - (1 << 12);
                 let p = if g.next_u32() & 1 == 0 { p } else { -p };
                 f64::from_bits((p.to_bits() as i64).wrapping_add(k) as u64)
             }
         });
     }
-    eprintln!(
-        "f32_from_f64_all_modes: {n_near} boundary inputs, {} random",
-        xs.len() - n_near
-    );
+    eprintln!("f32_from_f64_all_modes: {n_near} boundary inputs, {} random", xs.len() - n_near);
     for x in xs {
         from_f64_one::<f32>(r, x, &mut g, seed);
     }
@@ -1054,8 +826,7 @@ fn f32_to_f16_bf16_random_codes() {
     // f32 values near the 16-bit formats' midpoints and boundaries.
     for _ in 0..100_000 {
         let c = g.next_u32() & 0xFFFF;
-        let m = (f16::from_bits(c as u16).to_f32().to_bits() as i64 + (g.next_u32() % 64) as i64
-            - 32) as u32;
+        let m = (f16::from_bits(c as u16).to_f32().to_bits() as i64 + (g.next_u32() % 64) as i64 - 32) as u32;
         codes.push(m);
         codes.push(((c << 16) as i64 + (g.next_u32() % 0x10000) as i64 - 0x8000) as u32);
     }
@@ -1065,17 +836,11 @@ fn f32_to_f16_bf16_random_codes() {
         let what = || format!("convert_with from float32 {}", describe(s, c));
         let cases = cases_for(h, &v, &mut g);
         let want = h.round_each(&v, &cases);
-        let got: Vec<u32> = cases
-            .iter()
-            .map(|&(m, o)| code(x.convert_with::<f16>(m, o)))
-            .collect();
+        let got: Vec<u32> = cases.iter().map(|&(m, o)| code(x.convert_with::<f16>(m, o))).collect();
         check_cases(h, &what, &cases, &want, &got, seed);
         let cases = cases_for(b, &v, &mut g);
         let want = b.round_each(&v, &cases);
-        let got: Vec<u32> = cases
-            .iter()
-            .map(|&(m, o)| code(x.convert_with::<bf16>(m, o)))
-            .collect();
+        let got: Vec<u32> = cases.iter().map(|&(m, o)| code(x.convert_with::<bf16>(m, o))).collect();
         check_cases(b, &what, &cases, &want, &got, seed);
     }
 }
@@ -1089,14 +854,7 @@ fn f32_to_f16_bf16_random_codes() {
 fn edge_codes<T: LowpFloat>() -> Vec<u32> {
     let mut v = vec![];
     let mut push = |x: T| {
-        for y in [
-            x,
-            x.next_up(),
-            x.next_down(),
-            -x,
-            -x.next_up(),
-            -x.next_down(),
-        ] {
+        for y in [x, x.next_up(), x.next_down(), -x, -x.next_up(), -x.next_down()] {
             v.push(code(y));
         }
     };
@@ -1130,11 +888,7 @@ where
     // Codes with a chosen (unbiased) exponent, clamped into the format's normal range.
     let with_exp = |g: &mut SplitMix, e: i32| -> u32 {
         let field = (e + r.bias()).clamp(1, (1 << r.exp_bits()) - 2) as u32;
-        let sign = if g.next_u32() & 1 == 0 {
-            0
-        } else {
-            r.sign_mask().unwrap()
-        };
+        let sign = if g.next_u32() & 1 == 0 { 0 } else { r.sign_mask().unwrap() };
         sign | (field << r.man_bits()) | (g.next_u32() & ((1u32 << r.man_bits()) - 1))
     };
     let emax = r.bias();
@@ -1145,11 +899,7 @@ where
     let mut one = |a: u32, b: u32, c: u32| {
         let (x, y, z): (T, T, T) = (from_code(a), from_code(b), from_code(c));
         let got = code(LowpFloat::mul_add(x, y, z));
-        let want = r.round(
-            &exact_mul_add(&r.decode(a), &r.decode(b), &r.decode(c)),
-            NE,
-            NS,
-        );
+        let want = r.round(&exact_mul_add(&r.decode(a), &r.decode(b), &r.decode(c)), NE, NS);
         check_code(r, "mul_add", &[a, b, c], want, got, seed);
         let unfused = code(x * y + z);
         if unfused != got && !(r.is_nan_code(unfused) && r.is_nan_code(got)) {
@@ -1166,21 +916,14 @@ where
     }
     for i in 0..n {
         let (a, b, c) = match i % 5 {
-            0 => (
-                g.next_u32() & mask,
-                g.next_u32() & mask,
-                g.next_u32() & mask,
-            ),
+            0 => (g.next_u32() & mask, g.next_u32() & mask, g.next_u32() & mask),
             1 => {
                 // Cancellation: c = -(a*b) rounded, moved by a few codes.
                 let ea = (g.next_u32() % (emax as u32)) as i32 - emax / 2;
                 let eb = (g.next_u32() % (emax as u32)) as i32 - emax / 2;
                 let (a, b) = (with_exp(&mut g, ea), with_exp(&mut g, eb));
                 let p = r.round(&exact_mul(&r.decode(a), &r.decode(b)), NE, NS);
-                let c = (p ^ r.sign_mask().unwrap())
-                    .wrapping_add(g.next_u32() % 5)
-                    .wrapping_sub(2)
-                    & mask;
+                let c = (p ^ r.sign_mask().unwrap()).wrapping_add(g.next_u32() % 5).wrapping_sub(2) & mask;
                 (a, b, c)
             }
             2 => {
@@ -1188,39 +931,23 @@ where
                 let ea = (g.next_u32() % 40) as i32 - 20;
                 let eb = (g.next_u32() % 40) as i32 - 20;
                 let ec = ea + eb - (g.next_u32() % (2 * m as u32 + 6)) as i32;
-                (
-                    with_exp(&mut g, ea),
-                    with_exp(&mut g, eb),
-                    with_exp(&mut g, ec),
-                )
+                (with_exp(&mut g, ea), with_exp(&mut g, eb), with_exp(&mut g, ec))
             }
             3 => {
                 // Sticky the other way: the product far below c.
                 let ea = (g.next_u32() % 40) as i32 - 20;
                 let eb = (g.next_u32() % 40) as i32 - 20;
                 let ec = ea + eb + (g.next_u32() % (2 * m as u32 + 6)) as i32;
-                (
-                    with_exp(&mut g, ea),
-                    with_exp(&mut g, eb),
-                    with_exp(&mut g, ec),
-                )
+                (with_exp(&mut g, ea), with_exp(&mut g, eb), with_exp(&mut g, ec))
             }
             _ => {
                 // Around the subnormal range and the overflow threshold.
-                let target = if g.next_u32() & 1 == 0 {
-                    emin - (g.next_u32() % (m as u32 + 3)) as i32
-                } else {
-                    emax
-                };
+                let target = if g.next_u32() & 1 == 0 { emin - (g.next_u32() % (m as u32 + 3)) as i32 } else { emax };
                 let ea = (g.next_u32() % (emax as u32)) as i32 - emax / 2;
                 let a = with_exp(&mut g, ea);
                 let b = with_exp(&mut g, target - ea);
                 let ec = target - (g.next_u32() % 4) as i32;
-                let c = if g.next_u32() & 1 == 0 {
-                    g.next_u32() & mask
-                } else {
-                    with_exp(&mut g, ec)
-                };
+                let c = if g.next_u32() & 1 == 0 { g.next_u32() & mask } else { with_exp(&mut g, ec) };
                 (a, b, c)
             }
         };
@@ -1266,37 +993,14 @@ where
             g.next_u32() & mask
         } else {
             // Same sign-less exponent region: flip a few low bits and maybe the sign.
-            (a ^ (g.next_u32() & ((4u32 << r.man_bits()) - 1))
-                ^ (g.next_u32() & r.sign_mask().unwrap()))
-                & mask
+            (a ^ (g.next_u32() & ((4u32 << r.man_bits()) - 1)) ^ (g.next_u32() & r.sign_mask().unwrap())) & mask
         };
         let (x, y): (T, T) = (from_code(a), from_code(b));
         let (va, vb) = (&values[a as usize], &values[b as usize]);
         let round = |v: RefValue| r.round(&v, NE, NS);
-        check_code(
-            r,
-            "add",
-            &[a, b],
-            round(exact_add(va, vb)),
-            code(x + y),
-            seed,
-        );
-        check_code(
-            r,
-            "sub",
-            &[a, b],
-            round(exact_sub(va, vb)),
-            code(x - y),
-            seed,
-        );
-        check_code(
-            r,
-            "mul",
-            &[a, b],
-            round(exact_mul(va, vb)),
-            code(x * y),
-            seed,
-        );
+        check_code(r, "add", &[a, b], round(exact_add(va, vb)), code(x + y), seed);
+        check_code(r, "sub", &[a, b], round(exact_sub(va, vb)), code(x - y), seed);
+        check_code(r, "mul", &[a, b], round(exact_mul(va, vb)), code(x * y), seed);
         check_code(r, "div", &[a, b], r.div(a, b), code(x / y), seed);
     }
 }

@@ -45,7 +45,14 @@ fn check_spec<T: LowpFloat<Bits = u8>>(row: SpecRow) {
 fn spec_table() {
     let p = |e: i32| 2f64.powi(e);
     let n8 = |a: &'static [u8]| a;
-    check_spec::<Float8E4M3FN>(SpecRow { max: 448.0, min_normal: p(-6), min_sub: p(-9), nan: n8(&[0x7f, 0xff]), inf: &[], neg_zero: true });
+    check_spec::<Float8E4M3FN>(SpecRow {
+        max: 448.0,
+        min_normal: p(-6),
+        min_sub: p(-9),
+        nan: n8(&[0x7f, 0xff]),
+        inf: &[],
+        neg_zero: true,
+    });
     check_spec::<Float8E5M2>(SpecRow {
         max: 57344.0,
         min_normal: p(-14),
@@ -54,9 +61,30 @@ fn spec_table() {
         inf: &[0x7c, 0xfc],
         neg_zero: true,
     });
-    check_spec::<Float8E4M3FNUZ>(SpecRow { max: 240.0, min_normal: p(-7), min_sub: p(-10), nan: &[0x80], inf: &[], neg_zero: false });
-    check_spec::<Float8E5M2FNUZ>(SpecRow { max: 57344.0, min_normal: p(-15), min_sub: p(-17), nan: &[0x80], inf: &[], neg_zero: false });
-    check_spec::<Float8E4M3B11FNUZ>(SpecRow { max: 30.0, min_normal: p(-10), min_sub: p(-13), nan: &[0x80], inf: &[], neg_zero: false });
+    check_spec::<Float8E4M3FNUZ>(SpecRow {
+        max: 240.0,
+        min_normal: p(-7),
+        min_sub: p(-10),
+        nan: &[0x80],
+        inf: &[],
+        neg_zero: false,
+    });
+    check_spec::<Float8E5M2FNUZ>(SpecRow {
+        max: 57344.0,
+        min_normal: p(-15),
+        min_sub: p(-17),
+        nan: &[0x80],
+        inf: &[],
+        neg_zero: false,
+    });
+    check_spec::<Float8E4M3B11FNUZ>(SpecRow {
+        max: 30.0,
+        min_normal: p(-10),
+        min_sub: p(-13),
+        nan: &[0x80],
+        inf: &[],
+        neg_zero: false,
+    });
     check_spec::<Float8E4M3>(SpecRow {
         max: 240.0,
         min_normal: p(-6),
@@ -65,10 +93,31 @@ fn spec_table() {
         inf: &[0x78, 0xf8],
         neg_zero: true,
     });
-    check_spec::<Float6E2M3FN>(SpecRow { max: 7.5, min_normal: 1.0, min_sub: 0.125, nan: &[], inf: &[], neg_zero: true });
-    check_spec::<Float6E3M2FN>(SpecRow { max: 28.0, min_normal: 0.25, min_sub: 0.0625, nan: &[], inf: &[], neg_zero: true });
+    check_spec::<Float6E2M3FN>(SpecRow {
+        max: 7.5,
+        min_normal: 1.0,
+        min_sub: 0.125,
+        nan: &[],
+        inf: &[],
+        neg_zero: true,
+    });
+    check_spec::<Float6E3M2FN>(SpecRow {
+        max: 28.0,
+        min_normal: 0.25,
+        min_sub: 0.0625,
+        nan: &[],
+        inf: &[],
+        neg_zero: true,
+    });
     check_spec::<Float4E2M1FN>(SpecRow { max: 6.0, min_normal: 1.0, min_sub: 0.5, nan: &[], inf: &[], neg_zero: true });
-    check_spec::<Float8E8M0FNU>(SpecRow { max: p(127), min_normal: p(-127), min_sub: p(-127), nan: &[0xff], inf: &[], neg_zero: false });
+    check_spec::<Float8E8M0FNU>(SpecRow {
+        max: p(127),
+        min_normal: p(-127),
+        min_sub: p(-127),
+        nan: &[0xff],
+        inf: &[],
+        neg_zero: false,
+    });
     // A few individual codes.
     assert_eq!(Float8E4M3FN::from_bits(0x38).to_f64(), 1.0);
     assert_eq!(Float8E5M2::from_bits(0x3c).to_f64(), 1.0);
@@ -164,7 +213,11 @@ fn stochastic<T: LowpFloat<Bits = u8>>() {
                 }
                 let p = ups as f64 / n as f64;
                 let sigma = (frac * (1.0 - frac) / n as f64).sqrt();
-                assert!((p - frac).abs() <= 5.0 * sigma + 1e-9, "{}: P(up) at {x} = {p}, want {frac} (seed {seed:#x})", T::NAME);
+                assert!(
+                    (p - frac).abs() <= 5.0 * sigma + 1e-9,
+                    "{}: P(up) at {x} = {p}, want {frac} (seed {seed:#x})",
+                    T::NAME
+                );
                 let mean = sum / n as f64;
                 assert!(
                     (mean - x).abs() <= 5.0 * sigma * (hi - lo) + 1e-12,
@@ -226,7 +279,10 @@ fn ieee_family<T: LowpFloat>(native: impl Fn(f64) -> T, native_is_exact: bool) {
         }
         assert_eq!(tz.to_bits(), if x < 0.0 { up.to_bits() } else { dn.to_bits() });
     }
-    eprintln!("{}: native conversion differs from the correctly rounded one on {native_wrong} of 400000 inputs", T::NAME);
+    eprintln!(
+        "{}: native conversion differs from the correctly rounded one on {native_wrong} of 400000 inputs",
+        T::NAME
+    );
 }
 
 #[test]

@@ -57,7 +57,12 @@ fn decode_matches<T: LowpFloat<Bits = u8>>() {
         if !x.is_nan() {
             let up = x.next_up();
             if up.to_bits() != x.to_bits() {
-                assert!(up.to_f64() > x.to_f64() || (x.is_zero() && up.to_f64() > 0.0), "{} next_up({:#04x})", T::NAME, c);
+                assert!(
+                    up.to_f64() > x.to_f64() || (x.is_zero() && up.to_f64() > 0.0),
+                    "{} next_up({:#04x})",
+                    T::NAME,
+                    c
+                );
                 assert!(
                     codes::<T>().all(|y| y.is_nan() || !(y.to_f64() > x.to_f64() && y.to_f64() < up.to_f64())),
                     "{} next_up({:#04x}) skips a value",
@@ -67,7 +72,12 @@ fn decode_matches<T: LowpFloat<Bits = u8>>() {
             }
             let down = x.next_down();
             if down.to_bits() != x.to_bits() {
-                assert!(down.to_f64() < x.to_f64() || (x.is_zero() && down.to_f64() < 0.0), "{} next_down({:#04x})", T::NAME, c);
+                assert!(
+                    down.to_f64() < x.to_f64() || (x.is_zero() && down.to_f64() < 0.0),
+                    "{} next_down({:#04x})",
+                    T::NAME,
+                    c
+                );
             }
         }
     }
@@ -187,7 +197,9 @@ fn conversions<T: LowpFloat<Bits = u8>>(n_random: usize) {
             }
         }
     }
-    for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN, f64::MIN_POSITIVE, 5e-324, -5e-324, 0.0, -0.0] {
+    for x in
+        [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN, f64::MIN_POSITIVE, 5e-324, -5e-324, 0.0, -0.0]
+    {
         conv_one::<T>(r, x, seed, &mut g);
     }
     let lo = grid[1].log2();
@@ -234,7 +246,8 @@ fn integers<T: LowpFloat<Bits = u8>>() {
     let r = rf::<T>();
     let seed = rng_seed(T::NAME) ^ 0x1;
     let mut g = SplitMix::new(seed);
-    let mut ints: Vec<i64> = vec![0, 1, -1, 2, 3, 5, 7, 15, 17, 255, 448, 464, 465, 480, i64::MAX, i64::MIN, i64::MIN + 1];
+    let mut ints: Vec<i64> =
+        vec![0, 1, -1, 2, 3, 5, 7, 15, 17, 255, 448, 464, 465, 480, i64::MAX, i64::MIN, i64::MIN + 1];
     for k in 0..63 {
         for d in [-1i64, 0, 1] {
             ints.push((1i64 << k).wrapping_add(d));

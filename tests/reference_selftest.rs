@@ -37,11 +37,7 @@ fn val(fmt: &RefFormat, code: u32) -> Rational {
     match fmt.decode(code) {
         RefValue::Num(x) => x,
         RefValue::Zero { .. } => Rational::new(),
-        other => panic!(
-            "{}: {} is {other}, not finite",
-            fmt.name(),
-            describe(fmt, code)
-        ),
+        other => panic!("{}: {} is {other}, not finite", fmt.name(), describe(fmt, code)),
     }
 }
 
@@ -56,23 +52,11 @@ fn rnd(fmt: &RefFormat, x: &Rational, r: Rounding, o: Overflow) -> u32 {
 }
 
 fn assert_code(fmt: &RefFormat, got: u32, want: u32, what: &str) {
-    assert_eq!(
-        got,
-        want,
-        "{} {what}: got {} want {}",
-        fmt.name(),
-        describe(fmt, got),
-        describe(fmt, want)
-    );
+    assert_eq!(got, want, "{} {what}: got {} want {}", fmt.name(), describe(fmt, got), describe(fmt, want));
 }
 
 fn assert_nan(fmt: &RefFormat, got: u32, what: &str) {
-    assert!(
-        fmt.is_nan_code(got),
-        "{} {what}: got {}, want NaN",
-        fmt.name(),
-        describe(fmt, got)
-    );
+    assert!(fmt.is_nan_code(got), "{} {what}: got {}, want NaN", fmt.name(), describe(fmt, got));
 }
 
 fn count_nan_codes(fmt: &RefFormat) -> usize {
@@ -208,24 +192,11 @@ fn mx_element_decode() {
     assert_eq!(count_nan_codes(e), 0);
 
     let e = f("float4_e2m1fn");
-    let want = [
-        q(0, 1),
-        q(1, 2),
-        q(1, 1),
-        q(3, 2),
-        q(2, 1),
-        q(3, 1),
-        q(4, 1),
-        q(6, 1),
-    ];
+    let want = [q(0, 1), q(1, 2), q(1, 1), q(3, 2), q(2, 1), q(3, 1), q(4, 1), q(6, 1)];
     for (code, w) in want.iter().enumerate() {
         assert_eq!(val(e, code as u32), *w, "code {code}");
         if code > 0 {
-            assert_eq!(
-                val(e, code as u32 | 8),
-                Rational::from(-w),
-                "code {code} | 8"
-            );
+            assert_eq!(val(e, code as u32 | 8), Rational::from(-w), "code {code} | 8");
         }
     }
     assert_eq!(e.decode(0x8), RefValue::Zero { neg: true });
@@ -287,46 +258,21 @@ fn tables_are_sorted_positive_and_complete() {
                 }
             }
         }
-        let expect = if fmt.is_signed() {
-            2 * t.len()
-        } else {
-            t.len()
-        };
+        let expect = if fmt.is_signed() { 2 * t.len() } else { t.len() };
         assert_eq!(n, expect, "{}", fmt.name());
     }
 }
 
 #[test]
 fn describe_strings() {
-    assert_eq!(
-        describe(f("float8_e4m3fn"), 0x7E),
-        "0x7e (0b0111_1110) = 448"
-    );
-    assert_eq!(
-        describe(f("float8_e4m3fn"), 0x7F),
-        "0x7f (0b0111_1111) = NaN"
-    );
-    assert_eq!(
-        describe(f("float8_e4m3fn"), 0x80),
-        "0x80 (0b1000_0000) = -0"
-    );
-    assert_eq!(
-        describe(f("float8_e4m3fn"), 0x01),
-        "0x01 (0b0000_0001) = 0.001953125"
-    );
-    assert_eq!(
-        describe(f("float8_e5m2"), 0xFC),
-        "0xfc (0b1111_1100) = -Inf"
-    );
+    assert_eq!(describe(f("float8_e4m3fn"), 0x7E), "0x7e (0b0111_1110) = 448");
+    assert_eq!(describe(f("float8_e4m3fn"), 0x7F), "0x7f (0b0111_1111) = NaN");
+    assert_eq!(describe(f("float8_e4m3fn"), 0x80), "0x80 (0b1000_0000) = -0");
+    assert_eq!(describe(f("float8_e4m3fn"), 0x01), "0x01 (0b0000_0001) = 0.001953125");
+    assert_eq!(describe(f("float8_e5m2"), 0xFC), "0xfc (0b1111_1100) = -Inf");
     assert_eq!(describe(f("float4_e2m1fn"), 0x7), "0x7 (0b0111) = 6");
-    assert_eq!(
-        describe(f("float6_e2m3fn"), 0x21),
-        "0x21 (0b10_0001) = -0.125"
-    );
-    assert_eq!(
-        describe(f("float8_e8m0fnu"), 0x00),
-        "0x00 (0b0000_0000) = 2^-127"
-    );
+    assert_eq!(describe(f("float6_e2m3fn"), 0x21), "0x21 (0b10_0001) = -0.125");
+    assert_eq!(describe(f("float8_e8m0fnu"), 0x00), "0x00 (0b0000_0000) = 2^-127");
     assert!(describe(f("float4_e2m1fn"), 0x10).contains("invalid"));
 }
 
@@ -350,12 +296,7 @@ fn nearest_even_facts() {
     assert_eq!(x, -431.99999999999994);
     assert_code(e, e.from_f64(x, NE, NS), 0xFD, "-431.99999999999994");
     assert_eq!(val(e, 0xFD), -416);
-    assert_code(
-        e,
-        e.from_f64(-432.0, NE, NS),
-        0xFE,
-        "-432 (tie to even 0x7E)",
-    );
+    assert_code(e, e.from_f64(-432.0, NE, NS), 0xFE, "-432 (tie to even 0x7E)");
     // Ties between ordinary neighbours.
     assert_code(e, e.from_f64(1.0625, NE, NS), 0x38, "1.0625");
     assert_code(e, e.from_f64(1.1875, NE, NS), 0x3A, "1.1875");
@@ -370,12 +311,7 @@ fn nearest_even_facts() {
     assert_code(e, rnd(e, &Rational::from(61439), NE, NS), 0x7B, "61439");
     // 61440 is the midpoint of 57344 (0x7B, odd) and 65536 (0x7C): tie -> overflow -> inf.
     assert_code(e, rnd(e, &Rational::from(61440), NE, NS), 0x7C, "61440");
-    assert_code(
-        e,
-        rnd(e, &Rational::from(61440), NE, SAT),
-        0x7B,
-        "61440 sat",
-    );
+    assert_code(e, rnd(e, &Rational::from(61440), NE, SAT), 0x7B, "61440 sat");
     assert_code(e, rnd(e, &Rational::from(-70000), NE, NS), 0xFC, "-70000");
 
     let e = f("float4_e2m1fn");
@@ -384,21 +320,11 @@ fn nearest_even_facts() {
     assert_code(e, rnd(e, &q(7, 4), NE, NS), 0x4, "1.75 -> 2 (even)");
     assert_code(e, rnd(e, &q(1, 4), NE, NS), 0x0, "0.25 -> 0 (even)");
     assert_code(e, rnd(e, &q(-1, 4), NE, NS), 0x8, "-0.25 -> -0");
-    assert_code(
-        e,
-        rnd(e, &Rational::from(7), NE, NS),
-        0x7,
-        "7 saturates (no Inf/NaN)",
-    );
+    assert_code(e, rnd(e, &Rational::from(7), NE, NS), 0x7, "7 saturates (no Inf/NaN)");
     assert_code(e, rnd(e, &Rational::from(-100), NE, NS), 0xF, "-100");
 
     let e = f("float6_e3m2fn");
-    assert_code(
-        e,
-        rnd(e, &Rational::from(30), NE, NS),
-        0x1F,
-        "30 (tie with virtual 32) saturates",
-    );
+    assert_code(e, rnd(e, &Rational::from(30), NE, NS), 0x1F, "30 (tie with virtual 32) saturates");
     let e = f("float8_e4m3");
     assert_code(e, rnd(e, &Rational::from(248), NE, NS), 0x78, "248 -> inf");
     assert_code(e, rnd(e, &Rational::from(247), NE, NS), 0x77, "247");
@@ -457,28 +383,13 @@ fn stochastic_rounding() {
     assert_code(e, dec(e, "1.0625", s(1 << 31), NS), 0x38, "r=2^31");
     assert_code(e, dec(e, "1.0625", s(u32::MAX), NS), 0x38, "r=max");
     // frac = 1/8: up iff 2^29 > r.
-    assert_code(
-        e,
-        dec(e, "1.015625", s((1 << 29) - 1), NS),
-        0x39,
-        "1/8, r=2^29-1",
-    );
+    assert_code(e, dec(e, "1.015625", s((1 << 29) - 1), NS), 0x39, "1/8, r=2^29-1");
     assert_code(e, dec(e, "1.015625", s(1 << 29), NS), 0x38, "1/8, r=2^29");
     // Sign-symmetric (magnitude rounding).
-    assert_code(
-        e,
-        dec(e, "-1.015625", s((1 << 29) - 1), NS),
-        0xB9,
-        "-1/8 up",
-    );
+    assert_code(e, dec(e, "-1.015625", s((1 << 29) - 1), NS), 0xB9, "-1/8 up");
     assert_code(e, dec(e, "-1.015625", s(1 << 29), NS), 0xB8, "-1/8 down");
     // Anything above lo moves up with r = 0; exact values never move.
-    assert_code(
-        e,
-        rnd(e, &(Rational::from(1) + p2(-40)), s(0), NS),
-        0x39,
-        "1+2^-40, r=0",
-    );
+    assert_code(e, rnd(e, &(Rational::from(1) + p2(-40)), s(0), NS), 0x39, "1+2^-40, r=0");
     for r in [0, 1, 1 << 31, u32::MAX] {
         assert_code(e, dec(e, "1", s(r), NS), 0x38, "exact 1");
         assert_code(e, dec(e, "448", s(r), NS), 0x7E, "exact 448");
@@ -503,18 +414,8 @@ fn zeros_and_underflow() {
     assert_code(e, rnd(e, &p2(-10), NE, NS), 0x00, "2^-10 tie to 0");
     assert_code(e, rnd(e, &-p2(-10), NE, NS), 0x80, "-2^-10 -> -0");
     assert_code(e, rnd(e, &(p2(-10) + p2(-60)), NE, NS), 0x01, "2^-10+");
-    assert_code(
-        e,
-        rnd(e, &q(3, 1024), NE, NS),
-        0x02,
-        "3*2^-10 = 1.5 min sub -> 2 (even)",
-    );
-    assert_code(
-        e,
-        rnd(e, &q(3, 2048), NE, NS),
-        0x01,
-        "3*2^-11 = 0.75 min sub -> 1",
-    );
+    assert_code(e, rnd(e, &q(3, 1024), NE, NS), 0x02, "3*2^-10 = 1.5 min sub -> 2 (even)");
+    assert_code(e, rnd(e, &q(3, 2048), NE, NS), 0x01, "3*2^-11 = 0.75 min sub -> 1");
     assert_code(e, rnd(e, &p2(-100), UP, NS), 0x01, "tiny up");
     assert_code(e, rnd(e, &p2(-100), DN, NS), 0x00, "tiny down");
     assert_code(e, rnd(e, &-p2(-100), DN, NS), 0x81, "-tiny down");
@@ -534,12 +435,7 @@ fn zeros_and_underflow() {
 #[test]
 fn e8m0_rounding() {
     let e = f("float8_e8m0fnu");
-    assert_code(
-        e,
-        dec(e, "1.5", NE, NS),
-        0x80,
-        "1.5 tie -> 2 (even code 0x80)",
-    );
+    assert_code(e, dec(e, "1.5", NE, NS), 0x80, "1.5 tie -> 2 (even code 0x80)");
     assert_code(e, dec(e, "1.4999", NE, NS), 0x7F, "1.4999");
     assert_code(e, dec(e, "3", NE, NS), 0x80, "3 tie -> 2");
     assert_code(e, dec(e, "6", NE, NS), 0x82, "6 tie -> 8");
@@ -549,12 +445,7 @@ fn e8m0_rounding() {
     for r in [NE, TZ, UP, DN, Rounding::Stochastic(u32::MAX)] {
         for o in [NS, SAT] {
             assert_code(e, rnd(e, &p2(-200), r, o), 0x00, "tiny -> 2^-127");
-            assert_code(
-                e,
-                rnd(e, &(p2(-127) - p2(-140)), r, o),
-                0x00,
-                "just below 2^-127",
-            );
+            assert_code(e, rnd(e, &(p2(-127) - p2(-140)), r, o), 0x00, "just below 2^-127");
             assert_nan(e, dec(e, "0", r, o), "0");
             assert_nan(e, dec(e, "-0", r, o), "-0");
             assert_nan(e, dec(e, "-1", r, o), "-1");
@@ -562,17 +453,8 @@ fn e8m0_rounding() {
             assert_nan(e, dec(e, "nan", r, o), "nan");
         }
     }
-    assert_code(
-        e,
-        rnd(e, &(p2(127) * q(3, 2)), NE, NS),
-        0xFE,
-        "1.5*2^127 tie -> 2^127 (even)",
-    );
-    assert_nan(
-        e,
-        rnd(e, &(p2(127) * q(3, 2) + 1), NE, NS),
-        "just above 1.5*2^127",
-    );
+    assert_code(e, rnd(e, &(p2(127) * q(3, 2)), NE, NS), 0xFE, "1.5*2^127 tie -> 2^127 (even)");
+    assert_nan(e, rnd(e, &(p2(127) * q(3, 2) + 1), NE, NS), "just above 1.5*2^127");
     assert_nan(e, rnd(e, &p2(128), NE, NS), "2^128");
     assert_code(e, rnd(e, &p2(128), NE, SAT), 0xFE, "2^128 sat");
     assert_code(e, rnd(e, &p2(200), TZ, NS), 0xFE, "2^200 tz");
@@ -596,20 +478,10 @@ fn special_inputs() {
     let e = f("float4_e2m1fn");
     assert_code(e, e.from_f64(f64::NAN, NE, NS), 0x0, "nan -> +0");
     assert_code(e, e.from_f64(f64::INFINITY, NE, NS), 0x7, "inf -> max");
-    assert_code(
-        e,
-        e.from_f64(f64::NEG_INFINITY, NE, NS),
-        0xF,
-        "-inf -> -max",
-    );
+    assert_code(e, e.from_f64(f64::NEG_INFINITY, NE, NS), 0xF, "-inf -> -max");
     let e = f("float8_e4m3fnuz");
     assert_code(e, e.from_f64(f64::NAN, NE, NS), 0x80, "fnuz nan");
-    assert_code(
-        e,
-        e.from_f64(f64::NEG_INFINITY, NE, NS),
-        0x80,
-        "fnuz -inf -> NaN",
-    );
+    assert_code(e, e.from_f64(f64::NEG_INFINITY, NE, NS), 0x80, "fnuz -inf -> NaN");
     // Canonical NaN codes.
     for (name, code) in [
         ("float8_e4m3fn", 0x7F),
@@ -627,15 +499,7 @@ fn special_inputs() {
 /// Every finite code rounds to itself in every mode; Inf codes stay Inf when non-saturating.
 #[test]
 fn every_code_round_trips() {
-    let modes = [
-        NE,
-        TZ,
-        UP,
-        DN,
-        Rounding::Stochastic(0),
-        Rounding::Stochastic(u32::MAX),
-        Rounding::Stochastic(12345),
-    ];
+    let modes = [NE, TZ, UP, DN, Rounding::Stochastic(0), Rounding::Stochastic(u32::MAX), Rounding::Stochastic(12345)];
     for fmt in all_ref_formats() {
         for c in 0..fmt.num_codes() {
             let v = fmt.decode(c);
@@ -644,12 +508,9 @@ fn every_code_round_trips() {
                     let got = fmt.round(&v, r, o);
                     match v {
                         RefValue::Nan => assert!(fmt.is_nan_code(got)),
-                        RefValue::Inf { neg } if o == SAT => assert_code(
-                            fmt,
-                            got,
-                            fmt.max_finite_code() | if neg { 0x80 } else { 0 },
-                            "inf sat",
-                        ),
+                        RefValue::Inf { neg } if o == SAT => {
+                            assert_code(fmt, got, fmt.max_finite_code() | if neg { 0x80 } else { 0 }, "inf sat")
+                        }
                         _ => assert_code(fmt, got, c, "round trip"),
                     }
                 }
@@ -676,30 +537,10 @@ fn every_midpoint() {
             let eps = Rational::from(hi - lo) * p2(-70);
             let even = if clo % 2 == 0 { *clo } else { *chi };
             assert_code(fmt, rnd(fmt, &mid, NE, NS), even, "midpoint");
-            assert_code(
-                fmt,
-                rnd(fmt, &Rational::from(&mid - &eps), NE, NS),
-                *clo,
-                "below midpoint",
-            );
-            assert_code(
-                fmt,
-                rnd(fmt, &Rational::from(&mid + &eps), NE, NS),
-                *chi,
-                "above midpoint",
-            );
-            assert_code(
-                fmt,
-                rnd(fmt, &Rational::from(&mid + &eps), TZ, NS),
-                *clo,
-                "tz",
-            );
-            assert_code(
-                fmt,
-                rnd(fmt, &Rational::from(lo + &eps), UP, NS),
-                *chi,
-                "up",
-            );
+            assert_code(fmt, rnd(fmt, &Rational::from(&mid - &eps), NE, NS), *clo, "below midpoint");
+            assert_code(fmt, rnd(fmt, &Rational::from(&mid + &eps), NE, NS), *chi, "above midpoint");
+            assert_code(fmt, rnd(fmt, &Rational::from(&mid + &eps), TZ, NS), *clo, "tz");
+            assert_code(fmt, rnd(fmt, &Rational::from(lo + &eps), UP, NS), *chi, "up");
         }
     }
 }
@@ -714,78 +555,28 @@ fn decimal_parsing() {
     let above = "1.062500000000000000000000000000000000001";
     let below = "1.062499999999999999999999999999999999999";
     assert_eq!(above.len(), 41); // 40 digits and the point
-    assert_code(
-        e,
-        dec(e, above, NE, NS),
-        0x39,
-        "40 digits just above the midpoint",
-    );
-    assert_code(
-        e,
-        dec(e, below, NE, NS),
-        0x38,
-        "40 digits just below the midpoint",
-    );
-    assert_code(
-        e,
-        dec(e, "1.0625000000000000000000000000000000000000", NE, NS),
-        0x38,
-        "exact tie",
-    );
+    assert_code(e, dec(e, above, NE, NS), 0x39, "40 digits just above the midpoint");
+    assert_code(e, dec(e, below, NE, NS), 0x38, "40 digits just below the midpoint");
+    assert_code(e, dec(e, "1.0625000000000000000000000000000000000000", NE, NS), 0x38, "exact tie");
     assert_code(e, dec(e, "+4.48E2", NE, NS), 0x7E, "4.48E2");
     assert_code(e, dec(e, "44800e-2", NE, NS), 0x7E, "44800e-2");
     assert_code(e, dec(e, ".5", NE, NS), 0x30, ".5");
     assert_code(e, dec(e, "5.", NE, NS), 0x4A, "5.");
     assert_code(e, dec(e, "-0", NE, NS), 0x80, "-0");
     assert_code(e, dec(e, "-0.000e-5", NE, NS), 0x80, "-0.000e-5");
-    assert_code(
-        e,
-        dec(e, "0e999999999999999999999999", NE, NS),
-        0x00,
-        "0e(huge)",
-    );
-    assert_code(
-        e,
-        dec(e, "1e-999999999999999999999999", NE, NS),
-        0x00,
-        "1e-(huge)",
-    );
-    assert_code(
-        e,
-        dec(e, "1e-999999999999999999999999", UP, NS),
-        0x01,
-        "1e-(huge) up",
-    );
-    assert_code(
-        e,
-        dec(e, "-1e-999999999999999999999999", DN, NS),
-        0x81,
-        "-1e-(huge) down",
-    );
+    assert_code(e, dec(e, "0e999999999999999999999999", NE, NS), 0x00, "0e(huge)");
+    assert_code(e, dec(e, "1e-999999999999999999999999", NE, NS), 0x00, "1e-(huge)");
+    assert_code(e, dec(e, "1e-999999999999999999999999", UP, NS), 0x01, "1e-(huge) up");
+    assert_code(e, dec(e, "-1e-999999999999999999999999", DN, NS), 0x81, "-1e-(huge) down");
     assert_nan(e, dec(e, "1e999999999999999999999999", NE, NS), "1e(huge)");
-    assert_code(
-        e,
-        dec(e, "1e999999999999999999999999", TZ, NS),
-        0x7E,
-        "1e(huge) tz",
-    );
+    assert_code(e, dec(e, "1e999999999999999999999999", TZ, NS), 0x7E, "1e(huge) tz");
     assert_code(e, dec(e, "0.001953125", NE, NS), 0x01, "2^-9");
-    assert_code(
-        e,
-        dec(e, "0.0009765625000000000000000000000001", NE, NS),
-        0x01,
-        "2^-10+",
-    );
+    assert_code(e, dec(e, "0.0009765625000000000000000000000001", NE, NS), 0x01, "2^-10+");
     for s in ["nan", "NaN", "-NAN", "+nan"] {
         assert_nan(e, dec(e, s, NE, NS), s);
     }
     let e5 = f("float8_e5m2");
-    for (s, c) in [
-        ("inf", 0x7C),
-        ("+Inf", 0x7C),
-        ("-infinity", 0xFC),
-        ("INFINITY", 0x7C),
-    ] {
+    for (s, c) in [("inf", 0x7C), ("+Inf", 0x7C), ("-infinity", 0xFC), ("INFINITY", 0x7C)] {
         assert_code(e5, dec(e5, s, NE, NS), c, s);
     }
     assert_eq!(parse_decimal("-1.25e1").unwrap(), RefValue::Num(q(-25, 2)));
@@ -793,14 +584,10 @@ fn decimal_parsing() {
     assert_eq!(parse_decimal("-0.0").unwrap(), RefValue::Zero { neg: true });
 
     for bad in [
-        "", "+", "-", ".", "e5", "1e", "1e+", "1e-", "1.2.3", "1,5", " 1", "1 ", "0x10", "nana",
-        "in", "--1", "+-1", "1e5.0", "1e5e5", "1_000", "infin", "\u{661}", "1\u{661}", "nan(1)",
-        "1f",
+        "", "+", "-", ".", "e5", "1e", "1e+", "1e-", "1.2.3", "1,5", " 1", "1 ", "0x10", "nana", "in", "--1", "+-1",
+        "1e5.0", "1e5e5", "1_000", "infin", "\u{661}", "1\u{661}", "nan(1)", "1f",
     ] {
-        assert!(
-            e.from_decimal(bad, NE, NS).is_err(),
-            "{bad:?} should be rejected"
-        );
+        assert!(e.from_decimal(bad, NE, NS).is_err(), "{bad:?} should be rejected");
     }
     let err = e.from_decimal("1.2.3", NE, NS).unwrap_err();
     assert!(err.to_string().contains("1.2.3"));
@@ -907,19 +694,9 @@ fn conversions() {
     assert_code(b, a.convert_to(0x80, b, NE, NS), 0x80, "-0 -> e5m2");
     assert_nan(b, a.convert_to(0x7F, b, NE, NS), "NaN -> e5m2");
     assert_nan(a, b.convert_to(0x7B, a, NE, NS), "57344 -> e4m3fn");
-    assert_code(
-        a,
-        b.convert_to(0x7B, a, NE, SAT),
-        0x7E,
-        "57344 -> e4m3fn sat",
-    );
+    assert_code(a, b.convert_to(0x7B, a, NE, SAT), 0x7E, "57344 -> e4m3fn sat");
     assert_nan(a, b.convert_to(0x7C, a, NE, NS), "inf -> e4m3fn");
-    assert_code(
-        a,
-        b.convert_to(0xFC, a, NE, SAT),
-        0xFE,
-        "-inf -> e4m3fn sat",
-    );
+    assert_code(a, b.convert_to(0xFC, a, NE, SAT), 0xFE, "-inf -> e4m3fn sat");
     let fp4 = f("float4_e2m1fn");
     assert_code(fp4, a.convert_to(0x7E, fp4, NE, NS), 0x7, "448 -> fp4");
     assert_code(fp4, b.convert_to(0x7E, fp4, NE, NS), 0x0, "NaN -> fp4");
@@ -927,12 +704,7 @@ fn conversions() {
     assert_code(e8, a.convert_to(0x7E, e8, NE, NS), 0x88, "448 -> 512");
     assert_nan(e8, a.convert_to(0x80, e8, NE, NS), "-0 -> e8m0");
     let fnuz = f("float8_e4m3fnuz");
-    assert_code(
-        fnuz,
-        a.convert_to(0x80, fnuz, NE, NS),
-        0x00,
-        "-0 -> fnuz +0",
-    );
+    assert_code(fnuz, a.convert_to(0x80, fnuz, NE, NS), 0x00, "-0 -> fnuz +0");
     assert_code(a, e8.convert_to(0x7F, a, NE, NS), 0x38, "e8m0 1 -> 1");
     assert_code(a, e8.convert_to(0x00, a, NE, NS), 0x00, "2^-127 -> +0");
     assert_code(a, e8.convert_to(0x00, a, UP, NS), 0x01, "2^-127 up");
@@ -951,22 +723,9 @@ fn mpfr_round(x: &Rational, prec: u32, round: Round) -> (Float, Ordering) {
 
 #[test]
 fn round_float_matches_exact_on_quotients() {
-    let modes = [
-        NE,
-        TZ,
-        UP,
-        DN,
-        Rounding::Stochastic(0),
-        Rounding::Stochastic(1 << 31),
-        Rounding::Stochastic(0xDEAD_BEEF),
-    ];
-    for name in [
-        "float8_e4m3fn",
-        "float8_e5m2",
-        "float4_e2m1fn",
-        "float8_e8m0fnu",
-        "float6_e3m2fn",
-    ] {
+    let modes =
+        [NE, TZ, UP, DN, Rounding::Stochastic(0), Rounding::Stochastic(1 << 31), Rounding::Stochastic(0xDEAD_BEEF)];
+    for name in ["float8_e4m3fn", "float8_e5m2", "float4_e2m1fn", "float8_e8m0fnu", "float6_e3m2fn"] {
         let fmt = f(name);
         let vals: Vec<Rational> = (0..fmt.num_codes())
             .filter_map(|c| match fmt.decode(c) {
@@ -982,18 +741,12 @@ fn round_float_matches_exact_on_quotients() {
                 for r in modes {
                     for o in [NS, SAT] {
                         let want = rnd(fmt, &exact, r, o);
-                        for (prec, round) in [
-                            (64, Round::Nearest),
-                            (64, Round::Down),
-                            (200, Round::Up),
-                            (53, Round::Zero),
-                        ] {
+                        for (prec, round) in
+                            [(64, Round::Nearest), (64, Round::Down), (200, Round::Up), (53, Round::Zero)]
+                        {
                             let (fl, dir) = mpfr_round(&exact, prec, round);
                             let got = fmt.round_float(&fl, dir, r, o);
-                            assert_eq!(
-                                got, want,
-                                "{name} {a}/{b} prec {prec} {round:?} {r:?} {o:?}"
-                            );
+                            assert_eq!(got, want, "{name} {a}/{b} prec {prec} {round:?} {r:?} {o:?}");
                         }
                     }
                 }
@@ -1033,34 +786,17 @@ fn round_float_breaks_ties_with_the_direction() {
     assert_eq!(e.round_float(&m, Ordering::Equal, NE, NS), 0x7E);
     assert!(e.is_nan_code(e.round_float(&m, Ordering::Greater, NE, NS)));
     // On the stochastic threshold: 1 + 2^-3 * r / 2^32 with r = 2^31 is the midpoint.
-    assert_eq!(
-        e.round_float(&mid, Ordering::Greater, Rounding::Stochastic(1 << 31), NS),
-        0x39
-    );
-    assert_eq!(
-        e.round_float(&mid, Ordering::Equal, Rounding::Stochastic(1 << 31), NS),
-        0x38
-    );
+    assert_eq!(e.round_float(&mid, Ordering::Greater, Rounding::Stochastic(1 << 31), NS), 0x39);
+    assert_eq!(e.round_float(&mid, Ordering::Equal, Rounding::Stochastic(1 << 31), NS), 0x38);
     // A zero approximation of a tiny nonzero value.
     let z = Float::new(64);
     assert_eq!(e.round_float(&z, Ordering::Greater, UP, NS), 0x01);
     assert_eq!(e.round_float(&z, Ordering::Less, NE, NS), 0x80);
-    assert_eq!(
-        e.round_float(&z, Ordering::Greater, Rounding::Stochastic(0), NS),
-        0x01
-    );
+    assert_eq!(e.round_float(&z, Ordering::Greater, Rounding::Stochastic(0), NS), 0x01);
     assert_eq!(e.round_float(&-z.clone(), Ordering::Equal, NE, NS), 0x80);
     // Specials.
     assert!(e.is_nan_code(e.round_float(&Float::with_val(64, f64::NAN), Ordering::Equal, NE, NS)));
-    assert_eq!(
-        f("float8_e5m2").round_float(
-            &Float::with_val(64, f64::NEG_INFINITY),
-            Ordering::Equal,
-            NE,
-            NS
-        ),
-        0xFC
-    );
+    assert_eq!(f("float8_e5m2").round_float(&Float::with_val(64, f64::NEG_INFINITY), Ordering::Equal, NE, NS), 0xFC);
 }
 
 #[test]
@@ -1089,34 +825,17 @@ fn mpfr_ops_match_exact_rationals() {
                     let sq = |m: Rational| Rational::from(&m * &m);
                     if i > 0 {
                         let lo_mid = Rational::from(&grid[i - 1] + &grid[i]) / 2u32;
-                        assert!(
-                            sq(lo_mid) <= *x,
-                            "{} sqrt({})",
-                            fmt.name(),
-                            describe(fmt, a)
-                        );
+                        assert!(sq(lo_mid) <= *x, "{} sqrt({})", fmt.name(), describe(fmt, a));
                     }
                     let hi_mid = Rational::from(&grid[i] + &grid[i + 1]) / 2u32;
-                    assert!(
-                        sq(hi_mid) >= *x,
-                        "{} sqrt({})",
-                        fmt.name(),
-                        describe(fmt, a)
-                    );
+                    assert!(sq(hi_mid) >= *x, "{} sqrt({})", fmt.name(), describe(fmt, a));
                 }
             }
             for b in 0..n {
                 let vb = fmt.decode(b);
                 if let (RefValue::Num(x), RefValue::Num(y)) = (&va, &vb) {
                     let want = rnd(fmt, &Rational::from(x / y), NE, NS);
-                    assert_eq!(
-                        fmt.div(a, b),
-                        want,
-                        "{} {} / {}",
-                        fmt.name(),
-                        describe(fmt, a),
-                        describe(fmt, b)
-                    );
+                    assert_eq!(fmt.div(a, b), want, "{} {} / {}", fmt.name(), describe(fmt, a), describe(fmt, b));
                 }
             }
         }

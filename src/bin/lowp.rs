@@ -276,7 +276,10 @@ fn parse_code(tok: &str, fmt: FormatId) -> Result<u64, Fail> {
     } else if let Some(b) = tok.strip_prefix("0b").or_else(|| tok.strip_prefix("0B")) {
         digits(b, 2)
     } else {
-        return bad(format!("invalid code `{tok}`: expected 0x followed by hex digits (e.g. {})", fmt.hex(0x38 & fmt.max_code())));
+        return bad(format!(
+            "invalid code `{tok}`: expected 0x followed by hex digits (e.g. {})",
+            fmt.hex(0x38 & fmt.max_code())
+        ));
     };
     match v {
         None => bad(format!("invalid code `{tok}`: not a hex (0x..) or binary (0b..) integer")),
@@ -340,10 +343,14 @@ fn cmd_encode(
             RoundingArg::Fixed(r) => r,
             RoundingArg::Seeded(_) => Rounding::Stochastic(rng.as_mut().map_or(0, SplitMix64::next_u32)),
             RoundingArg::PerLine => match toks.next() {
-                None => return bad(format!("`{text}`: --rounding stochastic needs the random bits after the number (e.g. `{num} 0x80000000`)")),
+                None => return bad(format!(
+                    "`{text}`: --rounding stochastic needs the random bits after the number (e.g. `{num} 0x80000000`)"
+                )),
                 Some(b) => match parse_u64(b).and_then(|b| u32::try_from(b).ok()) {
                     Some(b) => Rounding::Stochastic(b),
-                    None => return bad(format!("invalid random bits `{b}`: expected a 32-bit integer (decimal or 0x..)")),
+                    None => {
+                        return bad(format!("invalid random bits `{b}`: expected a 32-bit integer (decimal or 0x..)"))
+                    }
                 },
             },
         };
@@ -422,7 +429,8 @@ fn short_num(x: f64) -> String {
 }
 
 fn cmd_formats(out: &mut Out, aliases: bool) -> Result<(), Fail> {
-    let mut head = vec!["format", "bits", "e/m", "bias", "max", "min normal", "min subnormal", "epsilon", "-0", "Inf / NaN"];
+    let mut head =
+        vec!["format", "bits", "e/m", "bias", "max", "min normal", "min subnormal", "epsilon", "-0", "Inf / NaN"];
     if aliases {
         head.push("aliases");
     }
@@ -526,9 +534,23 @@ fn explain_one(out: &mut Out, fmt: FormatId, value: &str, input: Option<f64>, r:
     let code = |o| fmt.parse_str(value, r, o).map_err(|e| Fail::Usage(format!("invalid number `{value}`: {e}")));
     let c = code(fmt.default_overflow())?;
     let cs = code(Overflow::Saturating)?;
-    writeln!(out, "{}  ({} bits, e{}m{}, bias {}; {})", fmt.name(), i.bits, i.exp_bits, i.man_bits, i.bias, rounding_name(r))?;
+    writeln!(
+        out,
+        "{}  ({} bits, e{}m{}, bias {}; {})",
+        fmt.name(),
+        i.bits,
+        i.exp_bits,
+        i.man_bits,
+        i.bias,
+        rounding_name(r)
+    )?;
     if !i.has_nan && is_nan_token(value) {
-        writeln!(out, "  NaN is not representable: {} has no NaN (the conversion gives {} = +0)", fmt.name(), fmt.hex(c))?;
+        writeln!(
+            out,
+            "  NaN is not representable: {} has no NaN (the conversion gives {} = +0)",
+            fmt.name(),
+            fmt.hex(c)
+        )?;
         return Ok(());
     }
     let (bits, names) = fields_text(fmt, c);
@@ -591,7 +613,10 @@ fn cmd_explain(out: &mut Out, value: &str, fmt: Option<FormatId>, rounding: Roun
         Some(x) => {
             writeln!(out, "input       {value}")?;
             writeln!(out, "as f64      {}", exact_decimal(x))?;
-            writeln!(out, "            (errors are measured against this f64; codes are rounded from the decimal input itself)")?;
+            writeln!(
+                out,
+                "            (errors are measured against this f64; codes are rounded from the decimal input itself)"
+            )?;
         }
         None => writeln!(out, "input       {value} (no f64 reading: errors not shown)")?,
     }

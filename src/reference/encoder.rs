@@ -75,24 +75,13 @@ enum Bracket<'a> {
     /// point above the maximum, or (E8M0) below the smallest value.
     Fixed(Landing),
     /// `lo < |x| < hi`, two neighbouring grid points, with their exact midpoint.
-    Between {
-        lo: Neighbour<'a>,
-        hi: Neighbour<'a>,
-        mid: Cow<'a, Rational>,
-    },
+    Between { lo: Neighbour<'a>, hi: Neighbour<'a>, mid: Cow<'a, Rational> },
 }
 
 /// The decision between the two neighbours `lo < |x| < hi` of an inexact magnitude, common to
 /// both encoders: `true` for `hi`. `cmp` gives the sign of `|x| - t`; `neg` is the sign of
 /// `x` (for Up / Down).
-fn pick_upper(
-    neg: bool,
-    cmp: MagCmp<'_>,
-    r: Rounding,
-    lo: &Neighbour<'_>,
-    hi: &Neighbour<'_>,
-    mid: &Rational,
-) -> bool {
+fn pick_upper(neg: bool, cmp: MagCmp<'_>, r: Rounding, lo: &Neighbour<'_>, hi: &Neighbour<'_>, mid: &Rational) -> bool {
     match r {
         Rounding::TowardZero => false,
         Rounding::Up => !neg,
@@ -102,10 +91,7 @@ fn pick_upper(
             Ordering::Greater => true,
             // Tie: to the neighbour whose magnitude code is even.
             Ordering::Equal => {
-                assert!(
-                    (lo.code ^ hi.code) & 1 == 1,
-                    "neighbouring codes differ by one"
-                );
+                assert!((lo.code ^ hi.code) & 1 == 1, "neighbouring codes differ by one");
                 hi.code.is_multiple_of(2)
             }
         },
@@ -242,16 +228,8 @@ impl RefFormat {
             return Bracket::Fixed(landing(lo));
         }
         let hi = lo + 1;
-        let neighbour = |i: usize| Neighbour {
-            value: Cow::Borrowed(&grid[i].0),
-            code: grid[i].1,
-            landing: landing(i),
-        };
-        Bracket::Between {
-            lo: neighbour(lo),
-            hi: neighbour(hi),
-            mid: Cow::Borrowed(&self.midpoints()[lo]),
-        }
+        let neighbour = |i: usize| Neighbour { value: Cow::Borrowed(&grid[i].0), code: grid[i].1, landing: landing(i) };
+        Bracket::Between { lo: neighbour(lo), hi: neighbour(hi), mid: Cow::Borrowed(&self.midpoints()[lo]) }
     }
 
     /// The (positive) code of the grid point `n * 2^(e - man_bits)` for `emin <= e`,
@@ -262,29 +240,16 @@ impl RefFormat {
     fn direct_code(&self, e: i32, n: &Integer) -> u32 {
         let m = self.man_bits();
         let n = n.to_u32().expect("n fits in u32");
-        let (e, n) = if n == 1u32 << (m + 1) {
-            (e + 1, 1u32 << m)
-        } else {
-            (e, n)
-        };
+        let (e, n) = if n == 1u32 << (m + 1) { (e + 1, 1u32 << m) } else { (e, n) };
         if n < (1u32 << m) {
-            assert_eq!(
-                e,
-                1 - self.bias(),
-                "{}: subnormal outside the lowest binade",
-                self.name()
-            );
+            assert_eq!(e, 1 - self.bias(), "{}: subnormal outside the lowest binade", self.name());
             n // exponent field 0
         } else {
             let field = u32::try_from(e + self.bias()).expect("exponent field >= 1");
             let code = (field << m) | (n - (1u32 << m));
             // Past the maximum only the virtual point (whose exponent field may even overflow
             // into the sign bit, as in the fnuz formats: the table gives it max_code + 1 too).
-            assert!(
-                code <= self.max_finite_code() + 1,
-                "{}: code beyond the virtual point",
-                self.name()
-            );
+            assert!(code <= self.max_finite_code() + 1, "{}: code beyond the virtual point", self.name());
             code
         }
     }
@@ -329,11 +294,7 @@ impl RefFormat {
                 } else {
                     break;
                 }
-                assert!(
-                    emin <= k && k <= e_top,
-                    "{}: binade out of range",
-                    self.name()
-                );
+                assert!(emin <= k && k <= e_top, "{}: binade out of range", self.name());
             }
             k
         };
@@ -343,11 +304,7 @@ impl RefFormat {
         let n_max = Integer::from(1u32) << (m as u32 + 1);
         let mut n = match hint {
             // floor(|x| / q), clamped into range.
-            Some(a) => Rational::from(a / &q)
-                .floor()
-                .numer()
-                .clone()
-                .clamp(&Integer::new(), &n_max),
+            Some(a) => Rational::from(a / &q).floor().numer().clone().clamp(&Integer::new(), &n_max),
             None => Integer::new(),
         };
         let point = |n: &Integer| Rational::from(n.clone()) * &q;
@@ -370,19 +327,10 @@ impl RefFormat {
                 Landing::Overflow
             } else {
                 // The construction of the code is checked against the field decoder.
-                assert_eq!(
-                    self.decode(code),
-                    RefValue::Num(value.clone()),
-                    "{}: direct code {code:#x}",
-                    self.name()
-                );
+                assert_eq!(self.decode(code), RefValue::Num(value.clone()), "{}: direct code {code:#x}", self.name());
                 Landing::Code(code)
             };
-            Neighbour {
-                value: Cow::Owned(value),
-                code,
-                landing,
-            }
+            Neighbour { value: Cow::Owned(value), code, landing }
         };
         // 3. Exactly on the grid: no rounding in any mode.
         if cmp(&point(&n)) == Ordering::Equal {
@@ -391,11 +339,7 @@ impl RefFormat {
         let lo = neighbour(n.clone());
         let hi = neighbour(n + 1u32);
         let mid = Rational::from(&*lo.value + &*hi.value) / 2u32;
-        Bracket::Between {
-            lo,
-            hi,
-            mid: Cow::Owned(mid),
-        }
+        Bracket::Between { lo, hi, mid: Cow::Owned(mid) }
     }
 
     /// Where the magnitude of a nonzero value of sign `neg` located by `bracket` lands under
@@ -479,10 +423,7 @@ impl RefFormat {
     fn round_with(&self, x: &RefValue, cases: &[(Rounding, Overflow)], enc: Encoder) -> Vec<u32> {
         match x {
             RefValue::Nan => vec![self.nan_result(); cases.len()],
-            RefValue::Inf { neg } => cases
-                .iter()
-                .map(|&(_, o)| self.inf_input_result(*neg, o))
-                .collect(),
+            RefValue::Inf { neg } => cases.iter().map(|&(_, o)| self.inf_input_result(*neg, o)).collect(),
             RefValue::Zero { neg } => vec![self.zero_result(*neg); cases.len()],
             RefValue::Num(q) => {
                 if *q == 0 {
@@ -540,11 +481,7 @@ impl RefFormat {
         // The approximation exactly, as a rational (every finite MPFR number is dyadic).
         let abs_x = x.to_rational().expect("finite").abs();
         // Sign of |e| - |x|: same as e - x for positive x, reversed for negative x.
-        let abs_dir = if neg {
-            inexact_dir.reverse()
-        } else {
-            inexact_dir
-        };
+        let abs_dir = if neg { inexact_dir.reverse() } else { inexact_dir };
         let cmp = |t: &Rational| match abs_x.cmp(t) {
             Ordering::Equal => abs_dir,
             c => c,

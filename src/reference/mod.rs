@@ -98,9 +98,7 @@ impl RefValue {
         } else if x.is_infinite() {
             RefValue::Inf { neg: x < 0.0 }
         } else if x == 0.0 {
-            RefValue::Zero {
-                neg: x.is_sign_negative(),
-            }
+            RefValue::Zero { neg: x.is_sign_negative() }
         } else {
             // Every finite f64 is a dyadic rational, so this conversion is exact and cannot fail.
             match Rational::from_f64(x) {
@@ -495,12 +493,7 @@ impl RefFormat {
     }
 
     fn check_code(&self, code: u32) {
-        assert!(
-            code <= self.code_mask(),
-            "code {code:#x} out of range for {} ({} bits)",
-            self.name,
-            self.bits
-        );
+        assert!(code <= self.code_mask(), "code {code:#x} out of range for {} ({} bits)", self.name, self.bits);
     }
 
     /// Whether `code` is a NaN of this format. Panics if `code > code_mask()`.
@@ -580,11 +573,7 @@ impl RefFormat {
         self.bounds.get_or_init(|| match self.encoder {
             Encoder::Table => {
                 let t = self.tables();
-                let (max, max_code) = t
-                    .values
-                    .last()
-                    .cloned()
-                    .expect("every format has finite values");
+                let (max, max_code) = t.values.last().cloned().expect("every format has finite values");
                 Bounds {
                     max,
                     max_code,
@@ -602,11 +591,7 @@ impl RefFormat {
     /// smallest positive value that of the lowest such code. Only for the direct encoder,
     /// whose formats (IEEE layout) have their positive values increasing with the code.
     fn scan_bounds(&self) -> Bounds {
-        assert!(
-            self.signed && self.has_zero && self.man_bits > 0,
-            "{}: not an IEEE layout",
-            self.name
-        );
+        assert!(self.signed && self.has_zero && self.man_bits > 0, "{}: not an IEEE layout", self.name);
         let top = self.sign_mask().expect("signed") - 1;
         let (max, max_code) = (0..=top)
             .rev()
@@ -626,12 +611,7 @@ impl RefFormat {
         assert!(matches!(self.decode(min_code + 1), RefValue::Num(q) if q > min_positive));
         assert!(matches!(self.decode(max_code - 1), RefValue::Num(q) if q < max));
         let virt = self.virtual_point(max_code, &max);
-        Bounds {
-            max,
-            max_code,
-            min_positive,
-            virt,
-        }
+        Bounds { max, max_code, min_positive, virt }
     }
 
     /// The virtual grid point of SEMANTICS rule 1 above the maximum (code `max_code`, value
@@ -639,19 +619,11 @@ impl RefFormat {
     /// next power of two). Checked against that definition.
     fn virtual_point(&self, max_code: u32, max: &Rational) -> Rational {
         let (_, max_exp, max_man) = self.fields(max_code);
-        let (v_exp, v_man) = if max_man + 1 < (1u32 << self.man_bits) {
-            (max_exp, max_man + 1)
-        } else {
-            (max_exp + 1, 0)
-        };
+        let (v_exp, v_man) =
+            if max_man + 1 < (1u32 << self.man_bits) { (max_exp, max_man + 1) } else { (max_exp + 1, 0) };
         let virt = self.field_magnitude(v_exp, v_man);
         let ulp_top = pow2(max_exp as i32 - self.bias - self.man_bits as i32);
-        assert_eq!(
-            virt,
-            Rational::from(max + &ulp_top),
-            "{}: virtual grid point",
-            self.name
-        );
+        assert_eq!(virt, Rational::from(max + &ulp_top), "{}: virtual grid point", self.name);
         virt
     }
 
@@ -670,11 +642,7 @@ impl RefFormat {
         values.sort_by(|a, b| a.0.cmp(&b.0));
         assert!(!values.is_empty());
         for w in values.windows(2) {
-            assert!(
-                w[0].0 < w[1].0,
-                "{}: duplicate value in the table",
-                self.name
-            );
+            assert!(w[0].0 < w[1].0, "{}: duplicate value in the table", self.name);
         }
         let (max, max_code) = values.last().cloned().expect("nonempty");
         let virt = self.virtual_point(max_code, &max);
@@ -685,17 +653,9 @@ impl RefFormat {
         }
         grid.extend(values.iter().cloned());
         grid.push((virt, max_code + 1));
-        let midpoints = grid
-            .windows(2)
-            .map(|w| Rational::from(&w[0].0 + &w[1].0) / 2u32)
-            .collect();
+        let midpoints = grid.windows(2).map(|w| Rational::from(&w[0].0 + &w[1].0) / 2u32).collect();
         let grid_keys = grid.iter().map(|(g, _)| g.to_f64()).collect();
-        Tables {
-            values,
-            grid,
-            midpoints,
-            grid_keys,
-        }
+        Tables { values, grid, midpoints, grid_keys }
     }
 
     /// All finite, nonzero, positive values with their codes, ascending (built on first use).
@@ -758,10 +718,7 @@ pub(crate) fn rational_to_string(q: &Rational) -> String {
 /// formats these are followed by a decimal approximation, e.g. `= 2^-24 (~5.96046448e-8)`.
 pub fn describe(fmt: &RefFormat, code: u32) -> String {
     if code > fmt.code_mask() {
-        return format!(
-            "{:#x} (invalid code: {} has {} bits)",
-            code, fmt.name, fmt.bits
-        );
+        return format!("{:#x} (invalid code: {} has {} bits)", code, fmt.name, fmt.bits);
     }
     let mut bin = String::new();
     for i in (0..fmt.bits).rev() {

@@ -56,12 +56,8 @@ pub fn exact_mul(a: &RefValue, b: &RefValue) -> RefValue {
     match (a, b) {
         (Nan, _) | (_, Nan) => Nan,
         (Inf { .. }, Zero { .. }) | (Zero { .. }, Inf { .. }) => Nan,
-        (Inf { .. } | Num(_), Inf { .. }) | (Inf { .. }, Num(_)) => Inf {
-            neg: a.is_neg() != b.is_neg(),
-        },
-        (Zero { .. }, Zero { .. } | Num(_)) | (Num(_), Zero { .. }) => Zero {
-            neg: a.is_neg() != b.is_neg(),
-        },
+        (Inf { .. } | Num(_), Inf { .. }) | (Inf { .. }, Num(_)) => Inf { neg: a.is_neg() != b.is_neg() },
+        (Zero { .. }, Zero { .. } | Num(_)) | (Num(_), Zero { .. }) => Zero { neg: a.is_neg() != b.is_neg() },
         (Num(p), Num(q)) => Num(Rational::from(p * q)),
     }
 }
@@ -87,12 +83,7 @@ impl RefFormat {
     /// An operand as an exact MPFR number (every finite value of these formats fits).
     fn to_mpfr(&self, q: &Rational) -> Float {
         let (f, dir) = Float::with_val_round(MPFR_PREC, q, Round::Nearest);
-        assert_eq!(
-            dir,
-            Ordering::Equal,
-            "{}: operand not exact in MPFR",
-            self.name()
-        );
+        assert_eq!(dir, Ordering::Equal, "{}: operand not exact in MPFR", self.name());
         f
     }
 
@@ -113,11 +104,7 @@ impl RefFormat {
 
     /// `a * b + c` with a single rounding (NearestEven, NonSaturating).
     pub fn mul_add(&self, a: u32, b: u32, c: u32) -> u32 {
-        self.round_op(&exact_mul_add(
-            &self.decode(a),
-            &self.decode(b),
-            &self.decode(c),
-        ))
+        self.round_op(&exact_mul_add(&self.decode(a), &self.decode(b), &self.decode(c)))
     }
 
     /// `a / b`, correctly rounded (NearestEven, NonSaturating). Specials per IEEE:
@@ -140,12 +127,7 @@ impl RefFormat {
                 let (fp, fq) = (self.to_mpfr(p), self.to_mpfr(q));
                 let (quot, ternary) = Float::with_val_round(MPFR_PREC, &fp / &fq, Round::Nearest);
                 // MPFR's ternary is sign(quot - exact); round_float wants sign(exact - quot).
-                return self.round_float(
-                    &quot,
-                    ternary.reverse(),
-                    Rounding::NearestEven,
-                    Overflow::NonSaturating,
-                );
+                return self.round_float(&quot, ternary.reverse(), Rounding::NearestEven, Overflow::NonSaturating);
             }
         };
         self.round_op(&v)
@@ -165,12 +147,7 @@ impl RefFormat {
                 let mut f = self.to_mpfr(&q);
                 let ternary = f.sqrt_round(Round::Nearest);
                 // MPFR's ternary is sign(f - exact); round_float wants sign(exact - f).
-                return self.round_float(
-                    &f,
-                    ternary.reverse(),
-                    Rounding::NearestEven,
-                    Overflow::NonSaturating,
-                );
+                return self.round_float(&f, ternary.reverse(), Rounding::NearestEven, Overflow::NonSaturating);
             }
         };
         self.round_op(&v)

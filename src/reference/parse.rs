@@ -26,10 +26,7 @@ pub struct RefParseError {
 
 impl RefParseError {
     fn new(input: &str, reason: &'static str) -> Self {
-        RefParseError {
-            input: input.to_owned(),
-            reason,
-        }
+        RefParseError { input: input.to_owned(), reason }
     }
 
     /// A short description of what is wrong with the input.
@@ -40,11 +37,7 @@ impl RefParseError {
 
 impl fmt::Display for RefParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid decimal number {:?}: {}",
-            self.input, self.reason
-        )
+        write!(f, "invalid decimal number {:?}: {}", self.input, self.reason)
     }
 }
 
