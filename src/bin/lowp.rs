@@ -343,9 +343,11 @@ fn cmd_encode(
             RoundingArg::Fixed(r) => r,
             RoundingArg::Seeded(_) => Rounding::Stochastic(rng.as_mut().map_or(0, SplitMix64::next_u32)),
             RoundingArg::PerLine => match toks.next() {
-                None => return bad(format!(
+                None => {
+                    return bad(format!(
                     "`{text}`: --rounding stochastic needs the random bits after the number (e.g. `{num} 0x80000000`)"
-                )),
+                ))
+                }
                 Some(b) => match parse_u64(b).and_then(|b| u32::try_from(b).ok()) {
                     Some(b) => Rounding::Stochastic(b),
                     None => {
