@@ -24,23 +24,12 @@ const N: usize = 1 << 20;
 /// Elements per scalar-operation batch.
 const M: usize = 4096;
 
-/// splitmix64, for reproducible inputs.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next_u32(&mut self) -> u32 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) >> 32) as u32
-    }
-}
+use lowp::rng::SplitMix64 as SplitMix;
 
 /// `n` activation-like `f32`s: random sign and mantissa, exponent uniform in −12..=9 (so some
 /// values are subnormal in E4M3, a few overflow it).
 fn inputs(n: usize, seed: u64) -> Vec<f32> {
-    let mut r = SplitMix(seed);
+    let mut r = SplitMix::new(seed);
     (0..n)
         .map(|_| {
             let b = r.next_u32();
@@ -137,7 +126,7 @@ fn encode(c: &mut Criterion) {
 }
 
 fn decode(c: &mut Criterion) {
-    let mut r = SplitMix(2);
+    let mut r = SplitMix::new(2);
     let codes: Vec<u8> = (0..N).map(|_| r.next_u32() as u8).collect();
     let mut dst = vec![0f32; N];
     let halves: Vec<f16> = codes.iter().map(|&c| f16::from_bits((c as u16) << 8)).collect();
@@ -203,7 +192,7 @@ fn decode(c: &mut Criterion) {
 
 /// Scalar E4M3FN operations on random codes / values, `M` per iteration.
 fn scalar(c: &mut Criterion) {
-    let mut r = SplitMix(3);
+    let mut r = SplitMix::new(3);
     let xs = inputs(M, 4);
     let ca: Vec<u8> = (0..M).map(|_| r.next_u32() as u8).collect();
     let cb: Vec<u8> = (0..M).map(|_| r.next_u32() as u8).collect();

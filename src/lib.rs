@@ -32,6 +32,7 @@ pub mod format;
 mod ieee;
 pub mod minifloat;
 mod num;
+pub mod rng;
 pub mod round;
 
 #[cfg(feature = "reference")]

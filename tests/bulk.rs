@@ -22,21 +22,7 @@ use lowp::{
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// splitmix64 (Steele, Lea, Flood 2014).
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn next_u32(&mut self) -> u32 {
-        (self.next_u64() >> 32) as u32
-    }
-}
+use lowp::rng::SplitMix64 as SplitMix;
 
 /// The seed: `LOWP_BULK_SEED` if set, else the clock; printed either way.
 fn seed(test: &str) -> u64 {
@@ -296,7 +282,7 @@ fn backends_report() {
 fn encode_random_e4m3fn_e5m2() {
     let backends = backends();
     let s = seed("encode_random_e4m3fn_e5m2");
-    let mut rng = SplitMix(s);
+    let mut rng = SplitMix::new(s);
     let t = Instant::now();
     let n = check_encode_bits::<Float8E4M3FN>(random_bits::<Float8E4M3FN>(&mut rng, 1 << 24), &backends);
     let m = check_encode_bits::<Float8E5M2>(random_bits::<Float8E5M2>(&mut rng, 1 << 24), &backends);
@@ -306,7 +292,7 @@ fn encode_random_e4m3fn_e5m2() {
 #[test]
 fn encode_random_other_formats() {
     let backends = backends();
-    let mut rng = SplitMix(seed("encode_random_other_formats"));
+    let mut rng = SplitMix::new(seed("encode_random_other_formats"));
     for_fast_formats!(T => {
         check_encode_bits::<T>(random_bits::<T>(&mut rng, 1 << 20), &backends);
     });
@@ -357,7 +343,7 @@ fn encode_all_f32_subnormals() {
 #[test]
 fn lengths_and_offsets() {
     let backends = backends();
-    let mut rng = SplitMix(seed("lengths_and_offsets"));
+    let mut rng = SplitMix::new(seed("lengths_and_offsets"));
     let pool: Vec<f32> = random_bits::<Float8E4M3FN>(&mut rng, 200).map(f32::from_bits).collect();
     fn one<T: LowpFloat<Bits = u8>>(pool: &[f32], backends: &[Backend]) {
         for len in 0..70 {
@@ -468,7 +454,7 @@ fn from_all_f16_and_bf16() {
 
 #[test]
 fn generic_types_match_scalar() {
-    let mut rng = SplitMix(seed("generic_types_match_scalar"));
+    let mut rng = SplitMix::new(seed("generic_types_match_scalar"));
     let x: Vec<f32> =
         (0..4096).map(|_| f32::from_bits(rng.next_u32())).chain(specials().into_iter().map(f32::from_bits)).collect();
     fn one<T: LowpFloat>(x: &[f32]) {

@@ -187,18 +187,7 @@ fn parse_u64(s: &str) -> Option<u64> {
     }
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): the random bits of `stochastic:SEED`.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u32(&mut self) -> u32 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) >> 32) as u32
-    }
-}
+use lowp::rng::SplitMix64;
 
 // ---------------------------------------------------------------------------------------------
 // Errors and I/O plumbing.
@@ -333,7 +322,7 @@ fn cmd_encode(
     let overflow = if saturate { Overflow::Saturating } else { fmt.default_overflow() };
     let has_nan = fmt.info().has_nan;
     let mut rng = match rounding {
-        RoundingArg::Seeded(s) => Some(SplitMix64(s)),
+        RoundingArg::Seeded(s) => Some(SplitMix64::new(s)),
         _ => None,
     };
     each_line(out, |text, out| {

@@ -6,28 +6,8 @@ use lowp::{LowpFloat, Rounding};
 /// The deterministic rounding modes (stochastic ones are added with random bits by callers).
 pub const ALL_MODES: [Rounding; 4] = [Rounding::NearestEven, Rounding::TowardZero, Rounding::Up, Rounding::Down];
 
-/// SplitMix64: a tiny, well-mixed, seedable generator.
-pub struct SplitMix(u64);
-
-impl SplitMix {
-    pub fn new(seed: u64) -> Self {
-        SplitMix(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    pub fn next_u32(&mut self) -> u32 {
-        (self.next_u64() >> 32) as u32
-    }
-    /// Uniform in [0, 1).
-    pub fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+/// SplitMix64, the crate's own generator.
+pub use lowp::rng::SplitMix64 as SplitMix;
 
 /// The seed of a random test: `LOWP_SEED` if set, else one derived from the test's name.
 /// Printed so a failure can be replayed (`LOWP_SEED=0x... cargo test ...`).
