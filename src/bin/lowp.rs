@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use lowp::dynamic::{exact_decimal, FormatId, Op};
 use lowp::{Overflow, Rounding};
 
@@ -98,42 +98,13 @@ enum Command {
     Op {
         #[arg(short, long, value_name = "NAME", help = FORMAT_HELP)]
         format: FormatId,
-        /// The operation.
-        #[arg(value_enum)]
-        op: OpArg,
+        /// The operation: add, sub, mul, div, sqrt, fma (a*b+c, one rounding).
+        #[arg(value_name = "OP")]
+        op: Op,
         /// Also print the result's value after the code.
         #[arg(long)]
         values: bool,
     },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum OpArg {
-    /// a + b
-    Add,
-    /// a - b
-    Sub,
-    /// a * b
-    Mul,
-    /// a / b
-    Div,
-    /// sqrt(a)
-    Sqrt,
-    /// a * b + c, one rounding
-    Fma,
-}
-
-impl OpArg {
-    fn op(self) -> Op {
-        match self {
-            OpArg::Add => Op::Add,
-            OpArg::Sub => Op::Sub,
-            OpArg::Mul => Op::Mul,
-            OpArg::Div => Op::Div,
-            OpArg::Sqrt => Op::Sqrt,
-            OpArg::Fma => Op::Fma,
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -630,7 +601,7 @@ fn run(cli: Cli, out: &mut Out) -> Result<(), Fail> {
             cmd_encode(out, format, saturate, rounding, exact, shortest)
         }
         Command::Decode { format, exact } => cmd_decode(out, format, exact),
-        Command::Op { format, op, values } => cmd_op(out, format, op.op(), values),
+        Command::Op { format, op, values } => cmd_op(out, format, op, values),
     }
 }
 
