@@ -256,3 +256,59 @@ fn add_finite(na: bool, sa: u64, ea: i32, nb: bool, sb: u64, eb: i32) -> Exact {
         compress(neg, diff, unit, false)
     }
 }
+
+impl core::ops::Div for Exact {
+    type Output = Exact;
+    /// Quotient with IEEE special-value rules: 64 or more correct bits with a sticky flag for the
+    /// remainder (enough for a single correct rounding into any format of up to 62 bits).
+    /// Inputs must not be sticky.
+    fn div(self, rhs: Exact) -> Exact {
+        use Exact::*;
+        match (self, rhs) {
+            (Nan, _) | (_, Nan) => Nan,
+            (Inf { .. }, Inf { .. }) | (Zero { .. }, Zero { .. }) => Nan,
+            (Inf { neg: a }, b) => Inf { neg: a ^ b.is_sign_negative() },
+            (a, Inf { neg: b }) => Zero { neg: a.is_sign_negative() ^ b },
+            (Zero { neg: a }, b) => Zero { neg: a ^ b.is_sign_negative() },
+            (a, Zero { neg: b }) => Inf { neg: a.is_sign_negative() ^ b },
+            (Finite { neg: na, sig: sa, exp: ea, sticky: ka }, Finite { neg: nb, sig: sb, exp: eb, sticky: kb }) => {
+                debug_assert!(!ka && !kb, "Exact::div takes exact operands");
+                // Scale the dividend to 128 bits: the quotient then has at least 64 bits.
+                let sh = sa.leading_zeros() + 64;
+                let num = (sa as u128) << sh;
+                let q = num / sb as u128;
+                let r = num % sb as u128;
+                compress(na ^ nb, q, ea - eb - sh as i32, r != 0)
+            }
+        }
+    }
+}
+
+impl Exact {
+    /// Square root with IEEE special-value rules (√−0 = −0, √x<0 = NaN): a 64-bit root with a
+    /// sticky flag for the remainder. The input must not be sticky.
+    ///
+    /// ```
+    /// use lowp::Exact;
+    /// assert_eq!(Exact::from_f64(2.25).sqrt().to_f64(), 1.5);
+    /// assert_eq!(Exact::from_f64(2.0).sqrt().to_f64(), 2f64.sqrt());
+    /// ```
+    pub fn sqrt(self) -> Exact {
+        match self {
+            Exact::Nan | Exact::Inf { neg: true } | Exact::Finite { neg: true, .. } => Exact::Nan,
+            Exact::Inf { neg: false } | Exact::Zero { .. } => self,
+            Exact::Finite { neg: false, sig, exp, sticky } => {
+                debug_assert!(!sticky, "Exact::sqrt takes an exact operand");
+                // m = sig << s in [2^126, 2^128) with exp - s even; root in [2^63, 2^64).
+                let mut s = sig.leading_zeros() + 64;
+                if (exp - s as i32) % 2 != 0 {
+                    s -= 1;
+                }
+                let m = (sig as u128) << s;
+                let root = m.isqrt();
+                let rem = m - root * root;
+                Exact::Finite { neg: false, sig: root as u64, exp: (exp - s as i32) / 2, sticky: rem != 0 }
+            }
+        }
+    }
+}

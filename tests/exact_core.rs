@@ -101,6 +101,52 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+    /// Exact quotients (64 bits + sticky), rounded to f64 and f32, against MPFR's division.
+    #[test]
+    fn exact_div_rounds_like_mpfr(sa in 1u64.., ea in -100i32..100, na: bool, sb in 1u64.., eb in -100i32..100, nb: bool) {
+        let a = Exact::Finite { neg: na, sig: sa, exp: ea, sticky: false };
+        let b = Exact::Finite { neg: nb, sig: sb, exp: eb, sticky: false };
+        let q = rational(a).unwrap() / rational(b).unwrap();
+        for mode in MODES {
+            let got = f64::from_bits(round_ieee(a / b, &F64_LAYOUT, mode, Overflow::NonSaturating));
+            prop_assert_eq!(got.to_bits(), mpfr_round(&q, 53, mode).to_f64().to_bits());
+        }
+    }
+
+    /// Exact square roots (64 bits + sticky), rounded to f64, against MPFR's square root.
+    #[test]
+    fn exact_sqrt_rounds_like_mpfr(s in 1u64.., e in -300i32..300) {
+        let a = Exact::Finite { neg: false, sig: s, exp: e, sticky: false };
+        let x = Float::with_val(200, &rational(a).unwrap());
+        for mode in MODES {
+            let round = match mode {
+                Rounding::NearestEven => Round::Nearest,
+                Rounding::TowardZero => Round::Zero,
+                Rounding::Up => Round::Up,
+                _ => Round::Down,
+            };
+            // x is exact at 200 bits (s has <= 64); MPFR rounds its root once to 53 bits.
+            let want = Float::with_val_round(53, x.sqrt_ref(), round).0.to_f64();
+            let got = f64::from_bits(round_ieee(a.sqrt(), &F64_LAYOUT, mode, Overflow::NonSaturating));
+            prop_assert_eq!(got.to_bits(), want.to_bits(), "sqrt({:?}) under {:?}", a, mode);
+        }
+    }
+}
+
+#[test]
+fn exact_specials() {
+    let f = Exact::from_f64;
+    assert_eq!(f(1.0) / f(0.0), Exact::Inf { neg: false });
+    assert_eq!(f(-1.0) / f(0.0), Exact::Inf { neg: true });
+    assert_eq!(f(0.0) / f(0.0), Exact::Nan);
+    assert_eq!(f(-0.0).sqrt(), Exact::Zero { neg: true });
+    assert_eq!(f(-4.0).sqrt(), Exact::Nan);
+    assert_eq!((f(1.0) / f(3.0)).to_f64(), 1.0 / 3.0);
+}
+
 /// Cancellation right at the sticky boundary: a - tiny where tiny falls just outside the window.
 #[test]
 fn add_cancellation_edges() {
