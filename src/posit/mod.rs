@@ -1,0 +1,561 @@
+//! Posits (Posit Standard 2022 and the older `es` variants): `Posit<N, ES>` for every
+//! 2 ≤ N ≤ 32 and 0 ≤ ES ≤ 4, stored in the narrowest unsigned integer that holds N bits.
+//!
+//! Rounding is the standard's: round to nearest, ties to even, applied to the **bit string** (the
+//! exact value's infinite posit encoding cut at N bits) — done by the crate's one rounding core
+//! ([`crate::round::round_increment`]) on that bit string. A nonzero real never rounds to 0 or
+//! NaR: magnitudes above maxpos give maxpos, below minpos give minpos, in every rounding mode.
+//! Arithmetic is exact ([`Exact`]) and rounded once.
+
+mod storage;
+
+pub use storage::{PositBits, Width, WidthStorage};
+
+use core::cmp::Ordering;
+use core::fmt;
+use core::hash::{Hash, Hasher};
+use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Rem, Sub, SubAssign};
+
+use crate::exact::Exact;
+use crate::format::{LowpFloat, Overflow, Rounding};
+use crate::round::round_increment;
+
+/// A posit with `N` bits and `ES` exponent bits.
+///
+/// ```
+/// use lowp::{LowpFloat, P16, P8E0};
+/// let x = P16::from_f64(3.0);
+/// assert_eq!(x.to_bits(), 0x5000);
+/// assert_eq!((x / P16::from_f64(0.0)).is_nan(), true);       // x/0 = NaR
+/// assert_eq!(P8E0::max_value().to_f64(), 64.0);                // maxpos = useed^(n-2)
+/// assert_eq!(P8E0::from_f64(1e9).to_f64(), 64.0);              // saturates, never NaR
+/// assert_eq!(P8E0::from_f64(1e-9).to_f64(), 1.0 / 64.0);       // never rounds to 0
+/// assert_eq!(core::mem::size_of::<P16>(), 2);
+/// ```
+#[repr(transparent)]
+pub struct Posit<const N: u32, const ES: u32>
+where
+    Width<N>: WidthStorage,
+{
+    bits: <Width<N> as WidthStorage>::Bits,
+}
+
+/// posit8 of the 2022 standard (es = 2).
+pub type P8 = Posit<8, 2>;
+/// posit16 of the 2022 standard (es = 2).
+pub type P16 = Posit<16, 2>;
+/// posit32 of the 2022 standard (es = 2).
+pub type P32 = Posit<32, 2>;
+/// SoftPosit's posit8 (es = 0).
+pub type P8E0 = Posit<8, 0>;
+/// SoftPosit's posit16 (es = 1).
+pub type P16E1 = Posit<16, 1>;
+/// SoftPosit's posit32 (es = 2), the same format as [`P32`].
+pub type P32E2 = Posit<32, 2>;
+
+/// Decode an N-bit posit code (low bits of `code`) exactly.
+#[inline]
+pub(crate) fn decode(code: u64, n: u32, es: u32) -> Exact {
+    let mask = u64::MAX >> (64 - n);
+    let code = code & mask;
+    let sign_bit = 1u64 << (n - 1);
+    if code == 0 {
+        return Exact::Zero { neg: false };
+    }
+    if code == sign_bit {
+        return Exact::Nan;
+    }
+    let neg = code & sign_bit != 0;
+    let mag = if neg { code.wrapping_neg() & mask } else { code };
+    // The n-1 bits after the sign, left-aligned in a u128.
+    let body = (mag as u128) << (128 - (n - 1));
+    let first = body >> 127 == 1;
+    let run = if first { body.leading_ones() } else { body.leading_zeros() }.min(n - 1);
+    let k: i32 = if first { run as i32 - 1 } else { -(run as i32) };
+    // Regime plus its terminating bit (absent when the regime fills the word).
+    let used = (run + 1).min(n - 1);
+    let rest = body << used;
+    let e = if es == 0 { 0 } else { (rest >> (128 - es)) as i32 };
+    let frac_len = (n - 1).saturating_sub(used + es);
+    let frac = if frac_len == 0 { 0 } else { ((rest << es) >> (128 - frac_len)) as u64 };
+    Exact::Finite { neg, sig: (1u64 << frac_len) | frac, exp: (k << es) + e - frac_len as i32, sticky: false }
+}
+
+/// Round an exact value into an N-bit posit code (two's complement, low `n` bits).
+#[inline]
+pub(crate) fn encode(x: Exact, n: u32, es: u32, mode: Rounding) -> u64 {
+    let mask = u64::MAX >> (64 - n);
+    let nar = 1u64 << (n - 1);
+    let maxpos = nar - 1;
+    let (neg, sig, exp, sticky) = match x {
+        Exact::Nan | Exact::Inf { .. } => return nar,
+        Exact::Zero { .. } => return 0,
+        Exact::Finite { neg, sig, exp, sticky } => (neg, sig, exp, sticky),
+    };
+    let lz = sig.leading_zeros();
+    let scale = exp + 63 - lz as i32; // floor(log2 |x|)
+    let max_scale = ((n - 2) << es) as i32;
+    let mag = if scale >= max_scale {
+        maxpos
+    } else if scale < -max_scale {
+        1
+    } else {
+        let k = scale >> es; // floor division
+        let e = (scale - (k << es)) as u128;
+        // The infinite bit string after the sign, left-aligned in a u128 (`len` bits used):
+        // regime, terminator, exponent, then the fraction (sig without its leading 1).
+        let (regime, rlen) = if k >= 0 {
+            // k+1 ones then a zero.
+            let ones = (k + 1) as u32;
+            ((!0u128 >> (128 - ones)) << 1, ones + 1)
+        } else {
+            (1u128, (-k) as u32 + 1)
+        };
+        // rlen <= n here (|k| <= n-2), so there is room for the exponent.
+        let mut bits = regime << (128 - rlen);
+        let mut len = rlen;
+        if es > 0 {
+            bits |= e << (128 - len - es);
+            len += es;
+        }
+        // Fraction: the 63 - lz bits of sig below its leading one.
+        let flen = 63 - lz;
+        let frac = (sig as u128) & ((1u128 << flen) - 1);
+        let mut st = sticky;
+        if flen > 0 {
+            if len + flen <= 128 {
+                bits |= frac << (128 - len - flen);
+            } else {
+                let drop = len + flen - 128;
+                bits |= frac >> drop;
+                st |= frac & ((1u128 << drop) - 1) != 0;
+            }
+        }
+        // Keep n-1 bits; the next 64 are the rounding fraction; the rest folds into sticky.
+        let kept = (bits >> (128 - (n - 1))) as u64;
+        let after = bits << (n - 1);
+        let rest = (after >> 64) as u64;
+        st |= after as u64 != 0;
+        let mut m = kept;
+        if round_increment(neg, m & 1 != 0, rest, st, mode) {
+            m += 1;
+        }
+        // Never round to 0 or past maxpos (into NaR).
+        m.clamp(1, maxpos)
+    };
+    if neg {
+        mag.wrapping_neg() & mask
+    } else {
+        mag
+    }
+}
+
+/// The name of posit<N, ES> as bytes: `posit16` for ES = 2 (the standard), else `posit16e1`.
+const fn name_bytes(n: u32, es: u32) -> ([u8; 12], usize) {
+    let mut b = [0u8; 12];
+    let p = b"posit";
+    let mut i = 0;
+    while i < 5 {
+        b[i] = p[i];
+        i += 1;
+    }
+    if n >= 10 {
+        b[i] = b'0' + (n / 10) as u8;
+        i += 1;
+    }
+    b[i] = b'0' + (n % 10) as u8;
+    i += 1;
+    if es != 2 {
+        b[i] = b'e';
+        b[i + 1] = b'0' + es as u8;
+        i += 2;
+    }
+    (b, i)
+}
+
+impl<const N: u32, const ES: u32> Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    const NAME_BUF: ([u8; 12], usize) = {
+        assert!(N >= 2 && N <= 32, "posits are supported for 2 <= N <= 32");
+        assert!(ES <= 4, "posits are supported for ES <= 4");
+        name_bytes(N, ES)
+    };
+    const MASK: u64 = u64::MAX >> (64 - N);
+    const NAR_CODE: u64 = 1 << (N - 1);
+
+    /// From a raw code (bits above N are cleared).
+    #[inline]
+    pub fn from_bits(bits: <Width<N> as WidthStorage>::Bits) -> Self {
+        Self::from_code(bits.into())
+    }
+    /// The raw code.
+    #[inline]
+    pub fn to_bits(self) -> <Width<N> as WidthStorage>::Bits {
+        self.bits
+    }
+    #[inline]
+    fn code(self) -> u64 {
+        self.bits.into()
+    }
+    #[inline]
+    fn from_code(c: u64) -> Self {
+        Posit { bits: <Width<N> as WidthStorage>::Bits::from_u64(c & Self::MASK) }
+    }
+    /// The code as a sign-extended integer: posits order like these.
+    #[inline]
+    fn signed(self) -> i64 {
+        ((self.code() << (64 - N)) as i64) >> (64 - N)
+    }
+    /// NaR (not a real).
+    pub fn nar() -> Self {
+        Self::from_code(Self::NAR_CODE)
+    }
+    /// Is this NaR?
+    #[inline]
+    pub fn is_nar(self) -> bool {
+        self.code() == Self::NAR_CODE
+    }
+    /// From `f64`, nearest-even on the bit string (NaN and ±∞ give NaR).
+    #[inline]
+    pub fn from_f64(x: f64) -> Self {
+        <Self as LowpFloat>::from_f64(x)
+    }
+    /// From `f32`, nearest-even on the bit string (NaN and ±∞ give NaR).
+    #[inline]
+    pub fn from_f32(x: f32) -> Self {
+        <Self as LowpFloat>::from_f32(x)
+    }
+    /// The value as `f64` (exact for N ≤ 32; NaR gives NaN).
+    #[inline]
+    pub fn to_f64(self) -> f64 {
+        self.to_exact().to_f64()
+    }
+    /// Absolute value (NaR stays NaR).
+    #[inline]
+    pub fn abs(self) -> Self {
+        if self.signed() < 0 {
+            -self
+        } else {
+            self
+        }
+    }
+    /// Round to an integral value under `mode` (the result is a posit; NaR stays NaR).
+    pub fn round_integral(self, mode: Rounding) -> Self {
+        match self.to_exact() {
+            Exact::Finite { neg, sig, exp, sticky } if exp < 0 => {
+                match crate::round::round_to_integer(neg, sig, exp, sticky, mode) {
+                    Some(0) => Self::from_code(0),
+                    Some(m) => Self::round_exact(
+                        Exact::Finite { neg, sig: m as u64, exp: 0, sticky: false },
+                        Rounding::NearestEven,
+                        Overflow::Saturating,
+                    ),
+                    None => self,
+                }
+            }
+            _ => self,
+        }
+    }
+    /// Largest integral value ≤ self.
+    pub fn floor(self) -> Self {
+        self.round_integral(Rounding::Down)
+    }
+    /// Smallest integral value ≥ self.
+    pub fn ceil(self) -> Self {
+        self.round_integral(Rounding::Up)
+    }
+    /// Nearest integral value, ties to even.
+    pub fn round_ties_even(self) -> Self {
+        self.round_integral(Rounding::NearestEven)
+    }
+}
+
+impl<const N: u32, const ES: u32> Clone for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<const N: u32, const ES: u32> Copy for Posit<N, ES> where Width<N>: WidthStorage {}
+impl<const N: u32, const ES: u32> Default for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    /// Zero.
+    fn default() -> Self {
+        Self::from_code(0)
+    }
+}
+
+// SAFETY: `Posit` is `repr(transparent)` over its storage integer (u8/u16/u32), which is `Pod`;
+// every bit pattern is a valid posit (bits above N are never produced, and are ignored when read).
+unsafe impl<const N: u32, const ES: u32> bytemuck::Zeroable for Posit<N, ES> where Width<N>: WidthStorage {}
+// SAFETY: as above.
+unsafe impl<const N: u32, const ES: u32> bytemuck::Pod for Posit<N, ES> where Width<N>: WidthStorage {}
+
+/// Posits compare as two's-complement integers: NaR equals itself and is below every real.
+impl<const N: u32, const ES: u32> PartialEq for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    fn eq(&self, other: &Self) -> bool {
+        self.code() == other.code()
+    }
+}
+impl<const N: u32, const ES: u32> Eq for Posit<N, ES> where Width<N>: WidthStorage {}
+impl<const N: u32, const ES: u32> PartialOrd for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<const N: u32, const ES: u32> Ord for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.signed().cmp(&other.signed())
+    }
+}
+impl<const N: u32, const ES: u32> Hash for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.code().hash(state)
+    }
+}
+
+impl<const N: u32, const ES: u32> LowpFloat for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    type Bits = <Width<N> as WidthStorage>::Bits;
+    const NAME: &'static str = match core::str::from_utf8(Self::NAME_BUF.0.split_at(Self::NAME_BUF.1).0) {
+        Ok(s) => s,
+        Err(_) => panic!("posit name is ASCII"),
+    };
+    const BITS: u32 = N;
+    /// Posits always saturate (the `overflow` argument of conversions is ignored).
+    const DEFAULT_OVERFLOW: Overflow = Overflow::Saturating;
+
+    #[inline]
+    fn from_bits(bits: Self::Bits) -> Self {
+        Posit::from_bits(bits)
+    }
+    #[inline]
+    fn to_bits(self) -> Self::Bits {
+        self.bits
+    }
+    #[inline]
+    fn to_exact(self) -> Exact {
+        decode(self.code(), N, ES)
+    }
+    /// Rounds on the bit string under `rounding`; `overflow` is ignored (posits saturate at
+    /// ±maxpos and never round a nonzero value to 0; NaN and ±∞ give NaR).
+    #[inline]
+    fn round_exact(x: Exact, rounding: Rounding, _overflow: Overflow) -> Self {
+        Self::from_code(encode(x, N, ES, rounding))
+    }
+    fn max_value() -> Self {
+        Self::from_code(Self::NAR_CODE - 1)
+    }
+    fn min_value() -> Self {
+        Self::from_code(Self::NAR_CODE + 1)
+    }
+    fn min_positive() -> Self {
+        Self::from_code(1)
+    }
+    fn min_positive_subnormal() -> Self {
+        Self::from_code(1)
+    }
+    fn epsilon() -> Self {
+        let one = Self::from_f64(1.0);
+        one.next_up() - one
+    }
+    fn nan() -> Option<Self> {
+        Some(Self::nar())
+    }
+    fn infinity() -> Option<Self> {
+        None
+    }
+    #[inline]
+    fn is_nan(self) -> bool {
+        self.is_nar()
+    }
+    #[inline]
+    fn is_infinite(self) -> bool {
+        false
+    }
+    #[inline]
+    fn is_zero(self) -> bool {
+        self.code() == 0
+    }
+    #[inline]
+    fn is_subnormal(self) -> bool {
+        false
+    }
+    #[inline]
+    fn is_sign_negative(self) -> bool {
+        self.signed() < 0 && !self.is_nar()
+    }
+    /// The next posit up; maxpos and NaR stay.
+    fn next_up(self) -> Self {
+        if self.is_nar() || self.code() == Self::NAR_CODE - 1 {
+            self
+        } else {
+            Self::from_code(self.code().wrapping_add(1))
+        }
+    }
+    /// The next posit down; −maxpos and NaR stay.
+    fn next_down(self) -> Self {
+        if self.is_nar() || self.code() == Self::NAR_CODE + 1 {
+            self
+        } else {
+            Self::from_code(self.code().wrapping_sub(1))
+        }
+    }
+    #[inline]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        Self::round_exact(
+            Exact::fma(self.to_exact(), a.to_exact(), b.to_exact()),
+            Rounding::NearestEven,
+            Overflow::Saturating,
+        )
+    }
+    #[inline]
+    fn sqrt(self) -> Self {
+        Self::round_exact(self.to_exact().sqrt(), Rounding::NearestEven, Overflow::Saturating)
+    }
+}
+
+impl<const N: u32, const ES: u32> Neg for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    type Output = Self;
+    /// Two's-complement negation (0 and NaR are their own negations).
+    #[inline]
+    fn neg(self) -> Self {
+        Self::from_code(self.code().wrapping_neg())
+    }
+}
+
+macro_rules! posit_binop {
+    ($Tr:ident, $m:ident, $TrA:ident, $ma:ident, $op:tt) => {
+        impl<const N: u32, const ES: u32> $Tr for Posit<N, ES>
+        where
+            Width<N>: WidthStorage,
+        {
+            type Output = Self;
+            /// Exact, then rounded once (nearest-even on the bit string; NaR in, NaR out).
+            #[inline]
+            fn $m(self, rhs: Self) -> Self {
+                Self::round_exact(self.to_exact() $op rhs.to_exact(), Rounding::NearestEven, Overflow::Saturating)
+            }
+        }
+        impl<const N: u32, const ES: u32> $TrA for Posit<N, ES>
+        where
+            Width<N>: WidthStorage,
+        {
+            #[inline]
+            fn $ma(&mut self, rhs: Self) {
+                *self = *self $op rhs;
+            }
+        }
+    };
+}
+posit_binop!(Add, add, AddAssign, add_assign, +);
+posit_binop!(Mul, mul, MulAssign, mul_assign, *);
+posit_binop!(Div, div, DivAssign, div_assign, /);
+
+impl<const N: u32, const ES: u32> Sub for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    type Output = Self;
+    /// `self + (-rhs)`, exact then rounded once.
+    #[inline]
+    fn sub(self, rhs: Self) -> Self {
+        self + -rhs
+    }
+}
+impl<const N: u32, const ES: u32> SubAssign for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    #[inline]
+    fn sub_assign(&mut self, rhs: Self) {
+        *self = *self - rhs;
+    }
+}
+
+impl<const N: u32, const ES: u32> Rem for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    type Output = Self;
+    /// Truncated remainder `self - trunc(self / rhs) * rhs`, computed as
+    /// `self - q * rhs` with the integral quotient rounded toward zero and one final rounding
+    /// (NaR for a zero divisor).
+    fn rem(self, rhs: Self) -> Self {
+        let q = (self / rhs).round_integral(Rounding::TowardZero);
+        Self::round_exact(
+            Exact::fma(q.to_exact().neg(), rhs.to_exact(), self.to_exact()),
+            Rounding::NearestEven,
+            Overflow::Saturating,
+        )
+    }
+}
+
+impl<const N: u32, const ES: u32> fmt::Debug for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Posit<{N},{ES}>(0x{:0w$x})", self.code(), w = N.div_ceil(4) as usize)
+    }
+}
+
+impl<const N: u32, const ES: u32> fmt::LowerHex for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::LowerHex::fmt(&self.code(), f)
+    }
+}
+
+impl<const N: u32, const ES: u32> fmt::Display for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    /// The shortest decimal that reads back to the same posit; NaR prints as `NaR`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_nar() {
+            return f.pad("NaR");
+        }
+        crate::decimal::fmt_shortest(*self, f)
+    }
+}
+
+impl<const N: u32, const ES: u32> core::str::FromStr for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    type Err = crate::decimal::ParseError;
+    /// Correctly rounded (nearest-even on the bit string) from any decimal string; `nan`,
+    /// `inf` and `NaR` give NaR.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("nar") {
+            return Ok(Self::nar());
+        }
+        crate::decimal::parse(s)
+    }
+}
