@@ -136,10 +136,17 @@ pub(crate) fn encode(x: Exact, n: u32, es: u32, mode: Rounding) -> u64 {
         let after = bits << (n - 1);
         let rest = (after >> 64) as u64;
         st |= after as u64 != 0;
-        let mut m = kept;
-        if round_increment(neg, m & 1 != 0, rest, st, mode) {
-            m += 1;
-        }
+        let up = match mode {
+            // Where the cut falls inside the regime or exponent bits, neighbouring posits are
+            // powers of two more than one binade apart and the bit string is not linear in the
+            // value: stochastic rounding is decided in value space there, so that it stays
+            // unbiased (E[round(x)] = x).
+            Rounding::Stochastic(r) if rlen + es > n - 1 => {
+                stochastic_in_value_space(kept, n, es, sig, exp, st || sticky, r)
+            }
+            _ => round_increment(neg, kept & 1 != 0, rest, st, mode),
+        };
+        let m = kept + up as u64;
         // Never round to 0 or past maxpos (into NaR).
         m.clamp(1, maxpos)
     };
@@ -148,6 +155,29 @@ pub(crate) fn encode(x: Exact, n: u32, es: u32, mode: Rounding) -> u64 {
     } else {
         mag
     }
+}
+
+/// Stochastic rounding of `|x| = (sig + δ)·2^exp` between the posits `kept` and `kept + 1`, both
+/// powers of two (no fraction bits are kept): up iff `(|x| - lo) / (hi - lo) · 2^32 > r`.
+fn stochastic_in_value_space(kept: u64, n: u32, es: u32, sig: u64, exp: i32, sticky: bool, r: u32) -> bool {
+    let scale = |c: u64| match decode(c, n, es) {
+        Exact::Finite { sig, exp, .. } => exp + 63 - sig.leading_zeros() as i32,
+        _ => 0,
+    };
+    let (a, b) = (scale(kept), scale(kept + 1));
+    // X = |x|·2^(32-a) - 2^32 < 2^(32 + b - a) <= 2^48, with the lost bits as a sticky flag.
+    let shift = exp - a + 32;
+    let (v, lost) = if shift >= 0 {
+        ((sig as u128) << shift, false)
+    } else if shift > -64 {
+        ((sig >> -shift) as u128, sig & ((1u64 << -shift) - 1) != 0)
+    } else {
+        (0, true)
+    };
+    let x = v - (1u128 << 32);
+    let d = (1u128 << (b - a)) - 1; // (hi - lo) / lo
+    let rd = r as u128 * d;
+    x > rd || (x == rd && (lost || sticky))
 }
 
 /// The name of posit<N, ES> as bytes: `posit16` for ES = 2 (the standard), else `posit16e1`.
@@ -504,6 +534,7 @@ where
     /// Truncated remainder `self - trunc(self / rhs) * rhs`, computed as
     /// `self - q * rhs` with the integral quotient rounded toward zero and one final rounding
     /// (NaR for a zero divisor).
+    #[allow(clippy::suspicious_arithmetic_impl)]
     fn rem(self, rhs: Self) -> Self {
         let q = (self / rhs).round_integral(Rounding::TowardZero);
         Self::round_exact(

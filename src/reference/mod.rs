@@ -38,6 +38,7 @@
 mod encoder;
 mod ops;
 mod parse;
+pub mod posit;
 
 use core::cmp::Ordering;
 use core::fmt;
@@ -47,6 +48,7 @@ use rug::{Integer, Rational};
 
 pub use ops::{exact_add, exact_mul, exact_mul_add, exact_sub};
 pub use parse::{parse_decimal, RefParseError};
+pub use posit::{PositEncoder, RefPosit};
 
 /// An exact value of a format (or of an intermediate result), as the oracle sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,249 @@
+//! Posits against the independent MPFR reference (`lowp::reference::posit`), bit for bit:
+//! every pair of every posit<N, ES> with N <= 8 and ES <= 3 for + - * /, every code through
+//! sqrt and the conversions; posit16 (ES 0, 1, 2) every code through sqrt and conversions plus
+//! seeded random pairs and edge pairs; posit32 and posit<12,1> seeded random cases.
+#![cfg(feature = "reference")]
+
+mod common;
+
+use common::{rng_seed, SplitMix, ALL_MODES};
+use lowp::posit::{PositBits, Width, WidthStorage};
+use lowp::reference::posit::RefPosit;
+use lowp::{LowpFloat, Overflow, Posit, Rounding};
+
+fn p<const N: u32, const ES: u32>(c: u64) -> Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    Posit::from_bits(<Width<N> as WidthStorage>::Bits::from_u64(c))
+}
+
+fn code<const N: u32, const ES: u32>(x: Posit<N, ES>) -> u64
+where
+    Width<N>: WidthStorage,
+{
+    x.to_bits().into()
+}
+
+fn fail(r: &RefPosit, what: &str, args: &[u64], want: u64, got: u64, seed: u64) -> ! {
+    let args: Vec<String> = args.iter().map(|&a| r.describe(a)).collect();
+    panic!(
+        "posit<{},{}> {what}({}):\n  lib       {}\n  reference {}\n  seed {seed:#x}",
+        r.n(),
+        r.es(),
+        args.join(", "),
+        r.describe(got),
+        r.describe(want)
+    )
+}
+
+fn check_op<const N: u32, const ES: u32>(r: &RefPosit, a: u64, b: u64, seed: u64)
+where
+    Width<N>: WidthStorage,
+{
+    let (x, y) = (p::<N, ES>(a), p::<N, ES>(b));
+    for (name, want, got) in [
+        ("add", r.add(a, b), code(x + y)),
+        ("sub", r.sub(a, b), code(x - y)),
+        ("mul", r.mul(a, b), code(x * y)),
+        ("div", r.div(a, b), code(x / y)),
+    ] {
+        if want != got {
+            fail(r, name, &[a, b], want, got, seed);
+        }
+    }
+}
+
+/// Every pair, every unary op, every code through f64 under every mode.
+fn exhaustive_small<const N: u32, const ES: u32>()
+where
+    Width<N>: WidthStorage,
+{
+    let r = RefPosit::new(N, ES);
+    let count = 1u64 << N;
+    let mut g = SplitMix::new(rng_seed(<Posit<N, ES> as LowpFloat>::NAME));
+    for a in 0..count {
+        let x = p::<N, ES>(a);
+        let want = r.sqrt(a);
+        if want != code(x.sqrt()) {
+            fail(&r, "sqrt", &[a], want, code(x.sqrt()), 0);
+        }
+        for b in 0..count {
+            check_op::<N, ES>(&r, a, b, 0);
+        }
+        // Conversions of values between and around codes: every code's value, and random
+        // f64 around it, under every mode.
+        let v = x.to_f64();
+        for y in [v, v * (1.0 + 1e-9), v * (1.0 - 1e-9), v * 1.37, v * 0.71] {
+            for mode in ALL_MODES.iter().copied().chain([Rounding::Stochastic(g.next_u32())]) {
+                let got = code(Posit::<N, ES>::from_f64_with(y, mode, Overflow::Saturating));
+                let want = r.from_f64(y, mode);
+                if want != got {
+                    fail(&r, &format!("from_f64({y:e}, {mode:?})"), &[], want, got, 0);
+                }
+            }
+        }
+    }
+}
+
+macro_rules! small {
+    ($($name:ident: $n:literal, $es:literal;)*) => {$(
+        #[test]
+        fn $name() { exhaustive_small::<$n, $es>(); }
+    )*};
+}
+
+small! {
+    p2e0: 2, 0; p3e0: 3, 0; p3e1: 3, 1; p4e0: 4, 0; p4e1: 4, 1; p4e2: 4, 2; p4e3: 4, 3;
+    p5e0: 5, 0; p5e1: 5, 1; p5e2: 5, 2; p5e3: 5, 3; p6e0: 6, 0; p6e1: 6, 1; p6e2: 6, 2; p6e3: 6, 3;
+    p7e0: 7, 0; p7e1: 7, 1; p7e2: 7, 2; p7e3: 7, 3; p8e0: 8, 0; p8e1: 8, 1; p8e2: 8, 2; p8e3: 8, 3;
+}
+
+/// mul_add on random triples plus edge triples.
+fn fma_random<const N: u32, const ES: u32>(n: usize)
+where
+    Width<N>: WidthStorage,
+{
+    let r = RefPosit::new(N, ES);
+    let seed = rng_seed(&format!("fma {}", <Posit<N, ES> as LowpFloat>::NAME));
+    let mut g = SplitMix::new(seed);
+    let mask = (1u64 << N) - 1;
+    for _ in 0..n {
+        let (a, b, c) = (g.next_u64() & mask, g.next_u64() & mask, g.next_u64() & mask);
+        let got = code(p::<N, ES>(a).mul_add(p::<N, ES>(b), p::<N, ES>(c)));
+        let want = r.mul_add(a, b, c);
+        if want != got {
+            fail(&r, "mul_add", &[a, b, c], want, got, seed);
+        }
+    }
+}
+
+#[test]
+fn fma_small_and_16() {
+    fma_random::<8, 0>(200_000);
+    fma_random::<8, 2>(200_000);
+    fma_random::<16, 1>(200_000);
+    fma_random::<16, 2>(200_000);
+}
+
+/// The edge set: 0, NaR, ±minpos, ±maxpos, ±1 and their neighbours.
+fn edges(n: u32) -> Vec<u64> {
+    let mask = (1u64 << n) - 1;
+    let one = 1u64 << (n - 2);
+    let nar = 1u64 << (n - 1);
+    let mut v = vec![];
+    for c in [0, nar, 1, nar - 1, one] {
+        for d in [0u64, 1, 2, mask, mask - 1] {
+            v.push(c.wrapping_add(d) & mask);
+            v.push(c.wrapping_add(d).wrapping_neg() & mask);
+        }
+    }
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// posit16 with ES 0, 1, 2: every code through sqrt and f64 and to the other sizes; random
+/// pairs and every pair with an edge operand.
+fn posit16<const ES: u32>(n_random: usize) {
+    let r = RefPosit::new(16, ES);
+    let seed = rng_seed(<Posit<16, ES> as LowpFloat>::NAME);
+    let mut g = SplitMix::new(seed);
+    let r8 = RefPosit::new(8, ES);
+    let r32 = RefPosit::new(32, 2);
+    for a in 0..(1u64 << 16) {
+        let x = p::<16, ES>(a);
+        let (want, got) = (r.sqrt(a), code(x.sqrt()));
+        if want != got {
+            fail(&r, "sqrt", &[a], want, got, seed);
+        }
+        let v = x.to_f64();
+        if !x.is_nan() {
+            assert_eq!(r.from_f64(v, Rounding::NearestEven), a, "posit16e{ES} {a:#x} to f64 and back");
+        }
+        for mode in ALL_MODES {
+            let got8 = code(x.convert_with::<Posit<8, ES>>(mode, Overflow::Saturating));
+            let want8 = r.convert_to(a, &r8, mode);
+            if want8 != got8 {
+                fail(&r8, &format!("from posit16e{ES} {a:#x} {mode:?}"), &[], want8, got8, seed);
+            }
+            let got32 = code(x.convert_with::<Posit<32, 2>>(mode, Overflow::Saturating));
+            let want32 = r.convert_to(a, &r32, mode);
+            if want32 != got32 {
+                fail(&r32, &format!("from posit16e{ES} {a:#x} {mode:?}"), &[], want32, got32, seed);
+            }
+        }
+    }
+    for _ in 0..n_random {
+        let (a, b) = (g.next_u64() & 0xffff, g.next_u64() & 0xffff);
+        check_op::<16, ES>(&r, a, b, seed);
+    }
+    for &e in &edges(16) {
+        for b in 0..(1u64 << 16) {
+            check_op::<16, ES>(&r, e, b, seed);
+            check_op::<16, ES>(&r, b, e, seed);
+        }
+    }
+}
+
+#[test]
+fn posit16e0() {
+    posit16::<0>(1_000_000);
+}
+#[test]
+fn posit16e1() {
+    posit16::<1>(1_000_000);
+}
+#[test]
+fn posit16e2() {
+    posit16::<2>(1_000_000);
+}
+
+/// Wider and odd sizes: seeded random pairs and conversions from random f64.
+fn random_wide<const N: u32, const ES: u32>(n: usize)
+where
+    Width<N>: WidthStorage,
+{
+    let r = RefPosit::new(N, ES);
+    let seed = rng_seed(<Posit<N, ES> as LowpFloat>::NAME);
+    let mut g = SplitMix::new(seed);
+    let mask = (1u64 << N) - 1;
+    for i in 0..n {
+        let (a, b) = (g.next_u64() & mask, g.next_u64() & mask);
+        check_op::<N, ES>(&r, a, b, seed);
+        let (want, got) = (r.sqrt(a), code(p::<N, ES>(a).sqrt()));
+        if want != got {
+            fail(&r, "sqrt", &[a], want, got, seed);
+        }
+        let x = if i % 2 == 0 { f64::from_bits(g.next_u64()) } else { (g.next_f64() * 260.0 - 130.0).exp2() };
+        let mode = [
+            Rounding::NearestEven,
+            Rounding::TowardZero,
+            Rounding::Up,
+            Rounding::Down,
+            Rounding::Stochastic(g.next_u32()),
+        ][i % 5];
+        let (want, got) = (r.from_f64(x, mode), code(Posit::<N, ES>::from_f64_with(x, mode, Overflow::Saturating)));
+        if want != got {
+            fail(&r, &format!("from_f64({x:e}, {mode:?})"), &[], want, got, seed);
+        }
+    }
+    for &a in &edges(N) {
+        for &b in &edges(N) {
+            check_op::<N, ES>(&r, a, b, seed);
+        }
+    }
+}
+
+#[test]
+fn posit32_es2_random() {
+    random_wide::<32, 2>(300_000);
+}
+#[test]
+fn posit32_es3_random() {
+    random_wide::<32, 3>(200_000);
+}
+#[test]
+fn posit12_es1_random() {
+    random_wide::<12, 1>(300_000);
+}
