@@ -6,6 +6,14 @@
 //! Every method dispatches to the statically typed implementation ([`LowpFloat`]), so the
 //! results are bit-identical to the typed API.
 //!
+//! Posits are addressed as `posit<N>e<ES>` for every 2 ≤ N ≤ 32 and 0 ≤ ES ≤ 4
+//! ([`FormatId::Posit`]). The named ones ([`FormatId::POSIT8`], `POSIT16`, `POSIT32`,
+//! `POSIT8E0`, `POSIT16E1`) dispatch to their monomorphised [`Posit`] type; the
+//! other 150 run through the posit module's decoder and encoder with N and ES given at run
+//! time around exact arithmetic ([`Exact`]), rounded once (a monomorphised copy of every
+//! `Posit<N, ES>` added about a minute to an optimised build). Both are correctly rounded, so
+//! the codes are the same; the tests compare the two paths code for code on the named posits.
+//!
 //! ```
 //! use lowp::dynamic::{FormatId, Op};
 //! use lowp::{Overflow, Rounding};
@@ -16,6 +24,11 @@
 //! assert_eq!(f.hex(code), "0x1d");
 //! assert_eq!(f.decode(code)?, 0.1015625);
 //! assert_eq!(f.op(Op::Mul, &[code, 0x38])?, code);       // 0x38 is 1.0
+//!
+//! let p = FormatId::from_name("posit12e1")?;            // any posit<N>e<ES>
+//! assert_eq!(p.bits(), 12);
+//! assert_eq!(p.parse_str("1", Rounding::NearestEven, Overflow::Saturating)?, 0x400);
+//! assert_eq!(p.op(Op::Qdot, &[0x400, 0x400, 0x400, 0x400])?, 0x500); // 1·1 + 1·1 = 2
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -35,17 +48,20 @@ use crate::decimal::{ParseError, Shortest};
 use crate::exact::Exact;
 use crate::format::{LowpFloat, Overflow, Rounding};
 use crate::minifloat::{Spec, E2M1FN, E2M3FN, E3M2FN, E4M3, E4M3B11FNUZ, E4M3FN, E4M3FNUZ, E5M2, E5M2FNUZ, E8M0FNU};
+use crate::posit::{Posit, PositBits, Width, WidthStorage, P16, P16E1, P32, P8, P8E0};
 use crate::round::{IeeeLayout, Specials, BF16_LAYOUT, F16_LAYOUT, F32_LAYOUT};
 
 // ---------------------------------------------------------------------------------------------
 // The registry.
 // ---------------------------------------------------------------------------------------------
 
-/// How a format lays out its bits. Each family of formats adds a variant (posits will).
+/// How a format lays out its bits.
 #[derive(Clone, Copy, Debug)]
 enum Encoding {
     /// Sign-magnitude binary floating point (every minifloat, f16, bf16, f32).
     Ieee(IeeeLayout),
+    /// A posit: sign, regime, exponent, fraction; negatives in two's complement.
+    Posit(PositFormat),
 }
 
 /// One row of the registry.
@@ -56,37 +72,55 @@ struct Entry {
 }
 
 /// Generates [`FormatId`], [`FormatId::ALL`] and the registry from one list of rows
-/// `Variant: Type, aliases, encoding;`. Everything else in this module is generic over
-/// [`LowpFloat`]: adding a format is adding a row.
+/// `Variant: Type, aliases, encoding;` (the sign-magnitude formats) plus the named posits.
+/// Everything else in this module is generic over [`LowpFloat`]: adding a format is adding a row.
 macro_rules! registry {
     ($( $(#[$doc:meta])* $variant:ident : $ty:ty, aliases = $aliases:expr, encoding = $enc:expr; )*) => {
         /// A scalar format of the crate, chosen at run time.
         ///
         /// ```
-        /// use lowp::dynamic::FormatId;
+        /// use lowp::dynamic::{FormatId, PositFormat};
         /// let f: FormatId = "float8_e5m2".parse()?;
         /// assert_eq!(f, FormatId::Float8E5M2);
         /// assert_eq!(f.to_string(), "float8_e5m2");
         /// assert_eq!(f.bits(), 8);
+        /// let p: FormatId = "posit16e1".parse()?;
+        /// assert_eq!(p, FormatId::Posit(PositFormat::new(16, 1).unwrap()));
+        /// assert_eq!(p, FormatId::POSIT16E1);
         /// # Ok::<(), lowp::dynamic::UnknownFormat>(())
         /// ```
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum FormatId {
             $( $(#[$doc])* $variant, )*
+            /// A posit `posit<N, ES>` (2 ≤ N ≤ 32, 0 ≤ ES ≤ 4): no −0, no ∞, one NaR; conversions
+            /// and operations saturate at ±maxpos and never round a nonzero value to 0.
+            Posit(PositFormat),
         }
 
         impl FormatId {
-            /// Every format, in a fixed order (FP8, FP6, FP4, E8M0, then the IEEE formats).
+            /// Every named format, in a fixed order (FP8, FP6, FP4, E8M0, the IEEE formats, then
+            /// the posits posit8, posit16, posit32 of the 2022 standard and SoftPosit's posit8e0,
+            /// posit16e1). Every other posit is reached by [`from_name`](Self::from_name) or
+            /// [`posit`](Self::posit).
             ///
             /// ```
             /// use lowp::dynamic::FormatId;
-            /// assert_eq!(FormatId::ALL.len(), 13);
+            /// assert_eq!(FormatId::ALL.len(), 18);
             /// assert_eq!(FormatId::ALL[0], FormatId::Float8E4M3FN);
+            /// assert_eq!(FormatId::ALL[13], FormatId::POSIT8);
             /// ```
-            pub const ALL: &'static [FormatId] = &[$( FormatId::$variant ),*];
+            pub const ALL: &'static [FormatId] = &[
+                $( FormatId::$variant, )*
+                FormatId::POSIT8,
+                FormatId::POSIT16,
+                FormatId::POSIT32,
+                FormatId::POSIT8E0,
+                FormatId::POSIT16E1,
+            ];
 
-            fn entry(self) -> &'static Entry {
+            /// The registry row of a sign-magnitude format (`None` for posits).
+            fn ieee_entry(self) -> Option<&'static Entry> {
                 match self {
                     $( FormatId::$variant => {
                         static ENTRY: Entry = Entry {
@@ -94,11 +128,14 @@ macro_rules! registry {
                             encoding: $enc,
                             backend: &Generic::<$ty>(PhantomData),
                         };
-                        &ENTRY
+                        Some(&ENTRY)
                     } )*
+                    FormatId::Posit(_) => None,
                 }
             }
         }
+
+        $( impl Fused for $ty {} )*
     };
 }
 
@@ -131,12 +168,148 @@ registry! {
     F32: f32, aliases = &["f32", "fp32", "binary32", "single"], encoding = Encoding::Ieee(F32_LAYOUT);
 }
 
+/// The named posits: `(n, es, aliases, typed backend)`. Every other posit<N, ES> runs through
+/// [`RtPosit`].
+static NAMED_POSITS: [(u8, u8, &[&str], &dyn Backend); 5] = [
+    (8, 2, &["posit8e2", "p8"], &Generic::<P8>(PhantomData)),
+    (16, 2, &["posit16e2", "p16"], &Generic::<P16>(PhantomData)),
+    (32, 2, &["posit32e2", "p32", "p32e2"], &Generic::<P32>(PhantomData)),
+    (8, 0, &["p8e0"], &Generic::<P8E0>(PhantomData)),
+    (16, 1, &["p16e1"], &Generic::<P16E1>(PhantomData)),
+];
+
+/// Smallest and largest posit width and exponent size of the registry.
+const POSIT_N: core::ops::RangeInclusive<u32> = 2..=32;
+const POSIT_ES_MAX: u32 = 4;
+
+/// A posit format `posit<N, ES>`: `2 ≤ N ≤ 32` bits, `0 ≤ ES ≤ 4` exponent bits
+/// (the [`Posit<N, ES>`](crate::Posit) type of the same parameters).
+///
+/// ```
+/// use lowp::dynamic::PositFormat;
+/// let p = PositFormat::new(12, 1).unwrap();
+/// assert_eq!((p.n(), p.es(), p.nar_code()), (12, 1, 0x800));
+/// assert_eq!(p.useed_log2(), 2);                 // useed = 2^(2^es) = 4
+/// assert_eq!(p.max_scale(), 20);                  // maxpos = useed^(n-2) = 2^20
+/// assert!(PositFormat::new(40, 2).is_none());
+/// assert!(PositFormat::new(8, 5).is_none());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PositFormat {
+    n: u8,
+    es: u8,
+}
+
+impl PositFormat {
+    /// posit<N, ES>, if `2 ≤ n ≤ 32` and `es ≤ 4`.
+    pub const fn new(n: u32, es: u32) -> Option<PositFormat> {
+        if n >= *POSIT_N.start() && n <= *POSIT_N.end() && es <= POSIT_ES_MAX {
+            Some(PositFormat { n: n as u8, es: es as u8 })
+        } else {
+            None
+        }
+    }
+    /// Width in bits (N).
+    pub const fn n(self) -> u32 {
+        self.n as u32
+    }
+    /// Exponent bits (ES).
+    pub const fn es(self) -> u32 {
+        self.es as u32
+    }
+    /// `log2(useed) = 2^ES`.
+    pub const fn useed_log2(self) -> u32 {
+        1 << self.es
+    }
+    /// `log2(maxpos) = (N - 2)·2^ES` (minpos is `2^-max_scale`).
+    pub const fn max_scale(self) -> i32 {
+        ((self.n as i32) - 2) << self.es
+    }
+    /// The code of NaR: the sign bit alone.
+    pub const fn nar_code(self) -> u64 {
+        1 << (self.n - 1)
+    }
+    /// The backend: the typed one for the named posits, the run-time one otherwise.
+    fn backend(self) -> &'static dyn Backend {
+        for (n, es, _, b) in NAMED_POSITS.iter() {
+            if (*n, *es) == (self.n, self.es) {
+                return *b;
+            }
+        }
+        match RT_POSITS.get(usize::from(self.n) - 2).and_then(|row| row.get(usize::from(self.es))) {
+            Some(b) => b,
+            None => unreachable!("PositFormat is checked on construction"),
+        }
+    }
+    fn aliases(self) -> &'static [&'static str] {
+        NAMED_POSITS.iter().find(|(n, es, _, _)| (*n, *es) == (self.n, self.es)).map_or(&[], |row| row.2)
+    }
+}
+
+impl FormatId {
+    /// posit8 of the 2022 standard (es = 2).
+    pub const POSIT8: FormatId = FormatId::Posit(PositFormat { n: 8, es: 2 });
+    /// posit16 of the 2022 standard (es = 2).
+    pub const POSIT16: FormatId = FormatId::Posit(PositFormat { n: 16, es: 2 });
+    /// posit32 of the 2022 standard (es = 2; also SoftPosit's posit32, `posit32e2`).
+    pub const POSIT32: FormatId = FormatId::Posit(PositFormat { n: 32, es: 2 });
+    /// SoftPosit's posit8 (es = 0).
+    pub const POSIT8E0: FormatId = FormatId::Posit(PositFormat { n: 8, es: 0 });
+    /// SoftPosit's posit16 (es = 1).
+    pub const POSIT16E1: FormatId = FormatId::Posit(PositFormat { n: 16, es: 1 });
+
+    /// `posit<n, es>`, if `2 ≤ n ≤ 32` and `es ≤ 4`.
+    ///
+    /// ```
+    /// use lowp::dynamic::FormatId;
+    /// assert_eq!(FormatId::posit(8, 2), Some(FormatId::POSIT8));
+    /// assert_eq!(FormatId::posit(12, 1).unwrap().name(), "posit12e1");
+    /// assert_eq!(FormatId::posit(33, 2), None);
+    /// ```
+    pub const fn posit(n: u32, es: u32) -> Option<FormatId> {
+        match PositFormat::new(n, es) {
+            Some(p) => Some(FormatId::Posit(p)),
+            None => None,
+        }
+    }
+
+    /// The posit parameters, for a posit format.
+    ///
+    /// ```
+    /// use lowp::dynamic::FormatId;
+    /// assert_eq!(FormatId::POSIT16E1.as_posit().map(|p| (p.n(), p.es())), Some((16, 1)));
+    /// assert_eq!(FormatId::F16.as_posit(), None);
+    /// ```
+    pub const fn as_posit(self) -> Option<PositFormat> {
+        match self {
+            FormatId::Posit(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    fn backend(self) -> &'static dyn Backend {
+        match (self, self.ieee_entry()) {
+            (FormatId::Posit(p), _) => p.backend(),
+            (_, Some(e)) => e.backend,
+            (_, None) => unreachable!("every non-posit format has a registry row"),
+        }
+    }
+
+    fn encoding(self) -> Encoding {
+        match (self, self.ieee_entry()) {
+            (FormatId::Posit(p), _) => Encoding::Posit(p),
+            (_, Some(e)) => e.encoding,
+            (_, None) => unreachable!("every non-posit format has a registry row"),
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The generic backend: everything that only needs `LowpFloat`.
 // ---------------------------------------------------------------------------------------------
 
 /// Object-safe view of one `LowpFloat` type on raw codes. Codes passed in are already checked
-/// to fit the format's width.
+/// to fit the format's width (and argument counts to fit the operation).
 trait Backend: Sync {
     fn name(&self) -> &'static str;
     fn bits(&self) -> u32;
@@ -146,7 +319,8 @@ trait Backend: Sync {
     fn round_exact(&self, x: Exact, rounding: Rounding, overflow: Overflow) -> u64;
     fn parse(&self, s: &str, rounding: Rounding, overflow: Overflow) -> Result<u64, ParseError>;
     fn display(&self, code: u64) -> String;
-    fn op(&self, op: Op, args: &[u64]) -> u64;
+    /// `None` where the format does not have the operation (`Qdot` outside the posits).
+    fn op(&self, op: Op, args: &[u64]) -> Option<u64>;
     fn next_up(&self, code: u64) -> u64;
     fn next_down(&self, code: u64) -> u64;
     fn is_nan(&self, code: u64) -> bool;
@@ -162,6 +336,31 @@ struct Constants {
     epsilon: f64,
     has_nan: bool,
     has_inf: bool,
+}
+
+/// The operations beyond [`LowpFloat`] that some formats have: the fused dot product of the
+/// posits (through a quire).
+trait Fused: LowpFloat {
+    /// `a1·b1 + a2·b2 + …` rounded once, from the codes `a1 b1 a2 b2 …` (an even number);
+    /// `None` where the format has no fused dot product.
+    fn qdot(codes: &[u64]) -> Option<u64> {
+        let _ = codes;
+        None
+    }
+}
+
+impl<const N: u32, const ES: u32> Fused for Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    /// Through the quire ([`crate::posit::dot`]).
+    fn qdot(codes: &[u64]) -> Option<u64> {
+        let p = |c: &u64| Self::from_bits(PositBits::from_u64(*c));
+        let a: Vec<Self> = codes.iter().step_by(2).map(p).collect();
+        let b: Vec<Self> = codes.iter().skip(1).step_by(2).map(p).collect();
+        // The lengths are equal (the caller checked that the codes come in pairs).
+        crate::posit::dot(&a, &b).ok().map(|r| r.to_bits().into())
+    }
 }
 
 /// The backend of type `T` (zero-sized; `fn() -> T` keeps it `Sync` for every `T`).
@@ -185,7 +384,7 @@ where
     }
 }
 
-impl<T: LowpFloat> Backend for Generic<T>
+impl<T: Fused> Backend for Generic<T>
 where
     T::Bits: TryFrom<u64>,
 {
@@ -213,16 +412,17 @@ where
     fn display(&self, code: u64) -> String {
         Shortest(Self::value(code)).to_string()
     }
-    fn op(&self, op: Op, a: &[u64]) -> u64 {
+    fn op(&self, op: Op, a: &[u64]) -> Option<u64> {
         let v = |i: usize| Self::value(a[i]);
-        Self::code(match op {
+        Some(Self::code(match op {
             Op::Add => v(0) + v(1),
             Op::Sub => v(0) - v(1),
             Op::Mul => v(0) * v(1),
             Op::Div => v(0) / v(1),
             Op::Sqrt => v(0).sqrt(),
             Op::Fma => v(0).mul_add(v(1), v(2)),
-        })
+            Op::Qdot => return T::qdot(a),
+        }))
     }
     fn next_up(&self, code: u64) -> u64 {
         Self::code(Self::value(code).next_up())
@@ -249,20 +449,361 @@ where
 }
 
 // ---------------------------------------------------------------------------------------------
+// Posits with N and ES chosen at run time.
+// ---------------------------------------------------------------------------------------------
+
+/// posit<n, es> with the parameters as data: the posit module's decoder and encoder
+/// ([`crate::posit::decode`], [`crate::posit::encode`]) around exact arithmetic, rounded once —
+/// the reference semantics of `Posit<n, es>`, so every answer is the one the typed posit gives
+/// (checked code for code against the typed named posits in the tests below).
+struct RtPosit {
+    n: u32,
+    es: u32,
+    /// `posit12e1`, padded with spaces to 12 bytes (see [`posit_name`]).
+    name: [u8; 12],
+}
+
+/// One run-time backend per (N, ES): `RT_POSITS[n - 2][es]`.
+static RT_POSITS: [[RtPosit; 5]; 31] = {
+    const fn row(n: u32) -> [RtPosit; 5] {
+        [
+            RtPosit { n, es: 0, name: posit_name(n, 0) },
+            RtPosit { n, es: 1, name: posit_name(n, 1) },
+            RtPosit { n, es: 2, name: posit_name(n, 2) },
+            RtPosit { n, es: 3, name: posit_name(n, 3) },
+            RtPosit { n, es: 4, name: posit_name(n, 4) },
+        ]
+    }
+    let mut t = [const { [const { RtPosit { n: 0, es: 0, name: [b' '; 12] } }; 5] }; 31];
+    let mut i = 0;
+    while i < 31 {
+        t[i] = row(i as u32 + 2);
+        i += 1;
+    }
+    t
+};
+
+/// The name of posit<n, es> (`posit16` for es = 2, as the 2022 standard names them, else
+/// `posit16e1`: [`LowpFloat::NAME`] of `Posit<n, es>`), space-padded.
+const fn posit_name(n: u32, es: u32) -> [u8; 12] {
+    let mut b = [b' '; 12];
+    let p = b"posit";
+    let mut i = 0;
+    while i < 5 {
+        b[i] = p[i];
+        i += 1;
+    }
+    if n >= 10 {
+        b[i] = b'0' + (n / 10) as u8;
+        i += 1;
+    }
+    b[i] = b'0' + (n % 10) as u8;
+    i += 1;
+    if es != 2 {
+        b[i] = b'e';
+        b[i + 1] = b'0' + es as u8;
+    }
+    b
+}
+
+impl RtPosit {
+    #[inline]
+    fn mask(&self) -> u64 {
+        u64::MAX >> (64 - self.n)
+    }
+    #[inline]
+    fn nar(&self) -> u64 {
+        1 << (self.n - 1)
+    }
+    #[inline]
+    fn x(&self, code: u64) -> Exact {
+        crate::posit::decode(code, self.n, self.es)
+    }
+    #[inline]
+    fn round(&self, x: Exact, rounding: Rounding) -> u64 {
+        crate::posit::encode(x, self.n, self.es, rounding)
+    }
+    /// The code of `x` rounded as the operators do (nearest-even; posits always saturate).
+    #[inline]
+    fn rne(&self, x: Exact) -> u64 {
+        self.round(x, Rounding::NearestEven)
+    }
+}
+
+impl Backend for RtPosit {
+    fn name(&self) -> &'static str {
+        // The name as a `'static` borrow of the table (ASCII only).
+        let name: &'static [u8; 12] = match RT_POSITS.get(self.n as usize - 2).and_then(|row| row.get(self.es as usize))
+        {
+            Some(p) => &p.name,
+            None => return "posit",
+        };
+        core::str::from_utf8(name).map_or("posit", str::trim_end)
+    }
+    fn bits(&self) -> u32 {
+        self.n
+    }
+    fn default_overflow(&self) -> Overflow {
+        Overflow::Saturating
+    }
+    fn to_exact(&self, code: u64) -> Exact {
+        self.x(code)
+    }
+    fn decode(&self, code: u64) -> f64 {
+        self.x(code).to_f64()
+    }
+    fn round_exact(&self, x: Exact, rounding: Rounding, _overflow: Overflow) -> u64 {
+        self.round(x, rounding)
+    }
+    fn parse(&self, s: &str, rounding: Rounding, _overflow: Overflow) -> Result<u64, ParseError> {
+        crate::decimal::parse_exact(s).map(|x| self.round(x, rounding))
+    }
+    fn display(&self, code: u64) -> String {
+        shortest_text(self.x(code), |x| self.rne(x) == code)
+    }
+    fn op(&self, op: Op, a: &[u64]) -> Option<u64> {
+        let x = |i: usize| self.x(a[i]);
+        Some(match op {
+            Op::Add => self.rne(x(0) + x(1)),
+            // `Posit`'s `a - b` is `a + (-b)`, the negation being two's complement.
+            Op::Sub => self.rne(x(0) + self.x(a[1].wrapping_neg() & self.mask())),
+            Op::Mul => self.rne(x(0) * x(1)),
+            Op::Div => self.rne(x(0) / x(1)),
+            Op::Sqrt => self.rne(x(0).sqrt()),
+            Op::Fma => self.rne(Exact::fma(x(0), x(1), x(2))),
+            Op::Qdot => exact_dot(a, |c| self.x(c), |s| self.rne(s)),
+        })
+    }
+    fn next_up(&self, code: u64) -> u64 {
+        if code == self.nar() || code == self.nar() - 1 {
+            code
+        } else {
+            code.wrapping_add(1) & self.mask()
+        }
+    }
+    fn next_down(&self, code: u64) -> u64 {
+        if code == self.nar() || code == self.nar() + 1 {
+            code
+        } else {
+            code.wrapping_sub(1) & self.mask()
+        }
+    }
+    fn is_nan(&self, code: u64) -> bool {
+        code == self.nar()
+    }
+    fn is_infinite(&self, _code: u64) -> bool {
+        false
+    }
+    fn constants(&self) -> Constants {
+        let one = self.rne(Exact::from_u64(1));
+        Constants {
+            max: self.decode(self.nar() - 1),
+            min_normal: self.decode(1),
+            min_subnormal: self.decode(1),
+            // (1 + ε) - 1 is exact in f64: both are posits of at most 32 bits.
+            epsilon: self.decode(self.next_up(one)) - 1.0,
+            has_nan: true,
+            has_inf: false,
+        }
+    }
+}
+
+/// The shortest decimal that reads back to `x` (`reads_back` tells whether a candidate does):
+/// the algorithm of [`crate::decimal::fmt_shortest`] (the `Display` of the typed formats) on the
+/// exact decimal digits of `x`, with the same output: plain notation, the closer of the two
+/// n-digit candidates around `x` where both read back (an exact tie goes up), `NaN` and `0` as
+/// `f64` prints them.
+fn shortest_text(x: Exact, reads_back: impl Fn(Exact) -> bool) -> String {
+    let neg = match x {
+        Exact::Finite { neg, .. } => neg,
+        _ => return x.to_f64().to_string(),
+    };
+    // Exact digits d1 d2 … dn (no leading or trailing zeros) with |x| = 0.d1…dn · 10^point;
+    // every posit here is an f64.
+    let text = exact_decimal(x.to_f64().abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let all: Vec<u8> = int.bytes().chain(frac.bytes()).collect();
+    let lead = all.iter().take_while(|&&c| c == b'0').count();
+    let point = int.len() as i64 - lead as i64;
+    let exact = trim_zeros(&all[lead..]);
+    let candidate_reads_back = |digits: &[u8], point: i64| {
+        let digits = trim_zeros(digits);
+        let s = format!("{}0.{}e{}", if neg { "-" } else { "" }, core::str::from_utf8(digits).unwrap_or("0"), point);
+        crate::decimal::parse_exact(&s).is_ok_and(&reads_back)
+    };
+    let mut chosen: (Vec<u8>, i64) = (exact.to_vec(), point);
+    for n in 1..exact.len() {
+        let (lower, tail) = exact.split_at(n);
+        // The n-digit decimal above: lower + one unit in the last place (99…9 + 1 = 10…0).
+        let mut upper = lower.to_vec();
+        let mut up_point = point;
+        let mut carry = true;
+        for d in upper.iter_mut().rev() {
+            if *d == b'9' {
+                *d = b'0';
+            } else {
+                *d += 1;
+                carry = false;
+                break;
+            }
+        }
+        if carry {
+            upper = alloc::vec![b'1'];
+            up_point += 1;
+        }
+        let take_lower = match (candidate_reads_back(lower, point), candidate_reads_back(&upper, up_point)) {
+            (false, false) => continue,
+            (true, false) => true,
+            (false, true) => false,
+            // Both read back: the closer one; an exact tie (tail = "5") goes up.
+            (true, true) => tail.first().is_some_and(|&c| c < b'5'),
+        };
+        chosen = if take_lower { (lower.to_vec(), point) } else { (upper, up_point) };
+        break;
+    }
+    let (digits, point) = (trim_zeros(&chosen.0), chosen.1);
+    let digits = core::str::from_utf8(digits).unwrap_or("0");
+    let mut out = String::from(if neg { "-" } else { "" });
+    let n = digits.len() as i64;
+    if point <= 0 {
+        out.push_str("0.");
+        out.extend(core::iter::repeat_n('0', point.unsigned_abs() as usize));
+        out.push_str(digits);
+    } else if point < n {
+        let (i, f) = digits.split_at(point as usize);
+        out.push_str(i);
+        out.push('.');
+        out.push_str(f);
+    } else {
+        out.push_str(digits);
+        out.extend(core::iter::repeat_n('0', (point - n) as usize));
+    }
+    out
+}
+
+fn trim_zeros(s: &[u8]) -> &[u8] {
+    let k = s.iter().rposition(|&c| c != b'0').map_or(0, |i| i + 1);
+    &s[..k]
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fused dot product.
+// ---------------------------------------------------------------------------------------------
+
+/// Least significant bit of [`WideAcc`]: below `minpos² = 2^-960` of every posit here
+/// (and below the unit of any product of two posit significands).
+const WIDE_LSB: i32 = -1152;
+/// Limbs of [`WideAcc`]: 2368 bits, from `2^-1152` to `2^1215` (two's complement): room for
+/// `2^190` products of magnitude up to `maxpos² ≤ 2^960` — no line of input comes near.
+const WIDE_LIMBS: usize = 37;
+
+/// An exact fixed-point accumulator (Kulisch), wide enough for every posit<N ≤ 32, ES ≤ 4>.
+struct WideAcc([u64; WIDE_LIMBS]);
+
+impl WideAcc {
+    /// Add `±sig·2^exp` (`exp ≥ WIDE_LSB`) exactly.
+    fn add(&mut self, neg: bool, sig: u128, exp: i32) {
+        debug_assert!(exp >= WIDE_LSB);
+        let shift = (exp - WIDE_LSB) as u32;
+        let (limb, bit) = ((shift / 64) as usize, shift % 64);
+        // sig·2^bit spans three limbs.
+        let (s0, s1) = (sig as u64, (sig >> 64) as u64);
+        let parts =
+            if bit == 0 { [s0, s1, 0] } else { [s0 << bit, (s1 << bit) | (s0 >> (64 - bit)), s1 >> (64 - bit)] };
+        let mut carry = false;
+        for (i, slot) in self.0.iter_mut().enumerate().skip(limb) {
+            let p = parts.get(i - limb).copied().unwrap_or(0);
+            if i - limb >= parts.len() && !carry {
+                break;
+            }
+            let (r, c1, c2);
+            if neg {
+                let (d, b1) = slot.overflowing_sub(p);
+                (r, c2) = d.overflowing_sub(u64::from(carry));
+                c1 = b1;
+            } else {
+                let (t, a1) = slot.overflowing_add(p);
+                (r, c2) = t.overflowing_add(u64::from(carry));
+                c1 = a1;
+            }
+            *slot = r;
+            carry = c1 || c2;
+        }
+    }
+
+    /// The exact sum as an [`Exact`] (its top 64 bits, the rest as the sticky flag).
+    fn to_exact(&self) -> Exact {
+        let mut m = self.0;
+        let neg = m[WIDE_LIMBS - 1] >> 63 == 1;
+        if neg {
+            // Two's complement: invert and add one.
+            let mut carry = true;
+            for limb in m.iter_mut() {
+                let (v, c) = (!*limb).overflowing_add(u64::from(carry));
+                *limb = v;
+                carry = c;
+            }
+        }
+        let Some(top) = m.iter().rposition(|&l| l != 0) else {
+            return Exact::Zero { neg: false };
+        };
+        // Bit index (from the accumulator's lsb) of the leading one.
+        let lead = top as u32 * 64 + 63 - m[top].leading_zeros();
+        if lead < 64 {
+            return Exact::Finite { neg, sig: m[0], exp: WIDE_LSB, sticky: false };
+        }
+        let low = lead - 63; // the sig's unit bit
+        let bit_at = |i: u32| (m[(i / 64) as usize] >> (i % 64)) & 1;
+        let (w, b) = ((low / 64) as usize, low % 64);
+        let sig = if b == 0 { m[w] } else { (m[w] >> b) | (m[w + 1] << (64 - b)) };
+        let sticky = m[..w].iter().any(|&l| l != 0) || (b > 0 && m[w] & ((1u64 << b) - 1) != 0);
+        debug_assert_eq!(bit_at(lead), 1);
+        Exact::Finite { neg, sig, exp: WIDE_LSB + low as i32, sticky }
+    }
+}
+
+/// `a1·b1 + a2·b2 + …` from the codes `a1 b1 a2 b2 …`, exactly (a Kulisch accumulator, as the
+/// quire does), then rounded once by `round`; NaR when any operand is NaR (`to_exact` gives NaN).
+fn exact_dot(codes: &[u64], to_exact: impl Fn(u64) -> Exact, round: impl Fn(Exact) -> u64) -> u64 {
+    let mut acc = WideAcc([0; WIDE_LIMBS]);
+    for pair in codes.chunks_exact(2) {
+        match (to_exact(pair[0]), to_exact(pair[1])) {
+            (Exact::Nan, _) | (_, Exact::Nan) | (Exact::Inf { .. }, _) | (_, Exact::Inf { .. }) => {
+                return round(Exact::Nan)
+            }
+            (Exact::Finite { neg: na, sig: sa, exp: ea, .. }, Exact::Finite { neg: nb, sig: sb, exp: eb, .. }) => {
+                acc.add(na ^ nb, sa as u128 * sb as u128, ea + eb)
+            }
+            _ => {} // a zero product
+        }
+    }
+    round(acc.to_exact())
+}
+// ---------------------------------------------------------------------------------------------
 // Errors.
 // ---------------------------------------------------------------------------------------------
 
-/// A format name that is not in the registry. Its `Display` lists the valid names.
+/// A format name that is not in the registry. Its `Display` lists the valid names, or for a
+/// posit name out of range, the range.
 ///
 /// ```
 /// use lowp::dynamic::FormatId;
 /// let e = FormatId::from_name("e9m9").unwrap_err();
 /// assert_eq!(e.name(), "e9m9");
 /// assert!(e.to_string().contains("float8_e4m3fn"));
+/// assert!(e.to_string().contains("posit<N>e<ES>"));
+/// let e = FormatId::from_name("posit40").unwrap_err();
+/// assert_eq!(
+///     e.to_string(),
+///     "unknown format `posit40`: posits have 2 <= N <= 32 bits, got N = 40 \
+///      (posit<N>e<ES> with 2 <= N <= 32, 0 <= ES <= 4; posit<N> is ES = 2)"
+/// );
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct UnknownFormat {
     name: String,
+    /// Why a posit-like name was refused.
+    posit: Option<String>,
 }
 
 impl UnknownFormat {
@@ -279,6 +820,9 @@ impl UnknownFormat {
 
 impl fmt::Display for UnknownFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(why) = &self.posit {
+            return write!(f, "unknown format `{}`: {why} ({POSIT_SYNTAX})", self.name);
+        }
         write!(f, "unknown format `{}`; valid names: ", self.name)?;
         for (i, id) in FormatId::ALL.iter().enumerate() {
             if i > 0 {
@@ -290,7 +834,7 @@ impl fmt::Display for UnknownFormat {
                 write!(f, " ({})", aliases.join(", "))?;
             }
         }
-        Ok(())
+        write!(f, "; and every {POSIT_SYNTAX}")
     }
 }
 
@@ -356,6 +900,9 @@ impl std::error::Error for CodeError {}
 /// let f = FormatId::Float8E4M3FN;
 /// assert_eq!(f.op(Op::Add, &[0x38]), Err(OpError::Arity { op: Op::Add, expected: 2, got: 1 }));
 /// assert!(matches!(f.op(Op::Sqrt, &[0x100]), Err(OpError::Code(_))));
+/// assert_eq!(f.op(Op::Qdot, &[0x38, 0x38]), Err(OpError::Unsupported { op: Op::Qdot, format: f }));
+/// let p = FormatId::POSIT8;
+/// assert_eq!(p.op(Op::Qdot, &[0x40, 0x40, 0x40]), Err(OpError::Unpaired { op: Op::Qdot, got: 3 }));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -371,6 +918,20 @@ pub enum OpError {
     },
     /// An operand does not fit in the format.
     Code(CodeError),
+    /// The operation takes pairs of operands (`Qdot`: `a1 b1 a2 b2 …`) but `got` is odd.
+    Unpaired {
+        /// The operation.
+        op: Op,
+        /// The number given.
+        got: usize,
+    },
+    /// The format does not have the operation (`Qdot` is for posits).
+    Unsupported {
+        /// The operation.
+        op: Op,
+        /// The format.
+        format: FormatId,
+    },
 }
 
 impl fmt::Display for OpError {
@@ -385,6 +946,12 @@ impl fmt::Display for OpError {
                 got
             ),
             OpError::Code(e) => fmt::Display::fmt(e, f),
+            OpError::Unpaired { op, got } => {
+                write!(f, "{} takes pairs of operands (a1 b1 a2 b2 ...), got {got}", op.name())
+            }
+            OpError::Unsupported { op, format } => {
+                write!(f, "{} is for posits (a quire-fused dot product); {format} has none", op.name())
+            }
         }
     }
 }
@@ -400,7 +967,7 @@ impl std::error::Error for OpError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             OpError::Code(e) => Some(e),
-            OpError::Arity { .. } => None,
+            OpError::Arity { .. } | OpError::Unpaired { .. } | OpError::Unsupported { .. } => None,
         }
     }
 }
@@ -410,7 +977,7 @@ impl std::error::Error for OpError {
 /// ```
 /// use lowp::dynamic::Op;
 /// let e = "pow".parse::<Op>().unwrap_err();
-/// assert_eq!(e.to_string(), "unknown operation `pow`; valid: add, sub, mul, div, sqrt, fma");
+/// assert_eq!(e.to_string(), "unknown operation `pow`; valid: add, sub, mul, div, sqrt, fma, qdot");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct UnknownOp {
@@ -439,7 +1006,7 @@ impl std::error::Error for UnknownOp {}
 
 /// An arithmetic operation of [`FormatId::op`]: correctly rounded, nearest-even, the format's
 /// default overflow rule (exactly the typed operators and [`LowpFloat::mul_add`] /
-/// [`LowpFloat::sqrt`]).
+/// [`LowpFloat::sqrt`]; posits always saturate), and for posits the quire-fused dot product.
 ///
 /// ```
 /// use lowp::dynamic::Op;
@@ -461,6 +1028,12 @@ pub enum Op {
     Sqrt,
     /// `a * b + c` with one rounding (`a.mul_add(b, c)`).
     Fma,
+    /// Posits only: `a1·b1 + a2·b2 + …` accumulated exactly (the quire) and rounded once, from
+    /// the operands `a1 b1 a2 b2 …` (any number of pairs; none gives 0). NaR if any operand is.
+    /// The named posits run [`crate::posit::dot`] (its quire gives NaR past its capacity of
+    /// 2^31 − 1 products of magnitude maxpos²); the others an exact accumulator wide enough for
+    /// 2^190 such products, which gives the same result below that capacity.
+    Qdot,
 }
 
 impl Op {
@@ -468,11 +1041,11 @@ impl Op {
     ///
     /// ```
     /// use lowp::dynamic::Op;
-    /// assert_eq!(Op::ALL.len(), 6);
+    /// assert_eq!(Op::ALL.len(), 7);
     /// ```
-    pub const ALL: &'static [Op] = &[Op::Add, Op::Sub, Op::Mul, Op::Div, Op::Sqrt, Op::Fma];
+    pub const ALL: &'static [Op] = &[Op::Add, Op::Sub, Op::Mul, Op::Div, Op::Sqrt, Op::Fma, Op::Qdot];
 
-    /// The lower-case name (`add`, `sub`, `mul`, `div`, `sqrt`, `fma`).
+    /// The lower-case name (`add`, `sub`, `mul`, `div`, `sqrt`, `fma`, `qdot`).
     ///
     /// ```
     /// use lowp::dynamic::Op;
@@ -486,10 +1059,12 @@ impl Op {
             Op::Div => "div",
             Op::Sqrt => "sqrt",
             Op::Fma => "fma",
+            Op::Qdot => "qdot",
         }
     }
 
-    /// The number of operands.
+    /// The number of operands; for `Qdot`, which takes any number of pairs, 2 (see
+    /// [`takes`](Self::takes)).
     ///
     /// ```
     /// use lowp::dynamic::Op;
@@ -500,7 +1075,21 @@ impl Op {
         match self {
             Op::Sqrt => 1,
             Op::Fma => 3,
-            Op::Add | Op::Sub | Op::Mul | Op::Div => 2,
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Qdot => 2,
+        }
+    }
+
+    /// Does the operation take `n` operands?
+    ///
+    /// ```
+    /// use lowp::dynamic::Op;
+    /// assert!(Op::Fma.takes(3) && !Op::Fma.takes(2));
+    /// assert!(Op::Qdot.takes(2) && Op::Qdot.takes(8) && !Op::Qdot.takes(3));
+    /// ```
+    pub const fn takes(self, n: usize) -> bool {
+        match self {
+            Op::Qdot => n.is_multiple_of(2),
+            _ => n == self.arity(),
         }
     }
 }
@@ -529,8 +1118,10 @@ impl FromStr for Op {
 
 /// The characteristics of a format, as reported by [`FormatId::info`].
 ///
-/// For the sign-magnitude binary formats (all formats so far) `exp_bits`, `man_bits` and
-/// `bias` are the fields of the encoding; values are exact.
+/// For the sign-magnitude binary formats `exp_bits`, `man_bits` and `bias` are the fields of
+/// the encoding. For posits (`posit` is set) `exp_bits` is ES, `man_bits` the widest fraction
+/// (`N - 3 - ES`, next to 1), `bias` 0, `max` maxpos and both `min_normal` and `min_subnormal`
+/// minpos; NaR counts as the NaN. Values are exact.
 ///
 /// ```
 /// use lowp::dynamic::FormatId;
@@ -539,6 +1130,10 @@ impl FromStr for Op {
 /// assert_eq!((i.max, i.min_normal, i.min_subnormal, i.epsilon), (448.0, 0.015625, 0.001953125, 0.125));
 /// assert!(i.has_nan && !i.has_inf && i.has_neg_zero);
 /// assert_eq!(i.specials, "no Inf; NaN = 0x7f, 0xff");
+/// let p = FormatId::POSIT8.info();
+/// assert_eq!((p.bits, p.exp_bits, p.man_bits, p.max, p.min_normal), (8, 2, 3, 16777216.0, 1.0 / 16777216.0));
+/// assert!(p.has_nan && !p.has_inf && !p.has_neg_zero && p.posit.is_some());
+/// assert_eq!(p.specials, "no Inf, no -0; NaR = 0x80");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -573,6 +1168,8 @@ pub struct FormatInfo {
     pub has_neg_zero: bool,
     /// The special values in words, with their codes (e.g. `no Inf; NaN = 0x7f, 0xff`).
     pub specials: String,
+    /// The posit parameters, for a posit.
+    pub posit: Option<PositFormat>,
 }
 
 /// One bit field of an encoded value (see [`FormatId::fields`]). `Display` writes the bits in
@@ -587,7 +1184,7 @@ pub struct FormatInfo {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Field {
-    /// `sign`, `exponent` or `mantissa`.
+    /// `sign`, `exponent` or `mantissa`; for posits `sign`, `regime`, `exponent` or `fraction`.
     pub name: &'static str,
     /// Width in bits (at least 1).
     pub width: u32,
@@ -612,7 +1209,9 @@ fn same_name(a: &str, b: &str) -> bool {
 
 impl FormatId {
     /// Look a format up by its name (the ml_dtypes spelling, e.g. `float8_e4m3fn`, or
-    /// `float16`, `bfloat16`, `float32`) or an alias (`e4m3`, `fp4`, `bf16`, `half`, …).
+    /// `float16`, `bfloat16`, `float32`) or an alias (`e4m3`, `fp4`, `bf16`, `half`, …), or a
+    /// posit: `posit<N>e<ES>` (also `posit<N>_es<ES>`, `p<N>e<ES>`, `posit<N,ES>`) for
+    /// 2 ≤ N ≤ 32 and 0 ≤ ES ≤ 4, `posit<N>` for ES = 2 (the 2022 standard).
     /// Case-insensitive; `_` and `-` are interchangeable.
     ///
     /// ```
@@ -622,15 +1221,28 @@ impl FormatId {
     /// assert_eq!(FormatId::from_name("half")?, FormatId::F16);
     /// assert_eq!(FormatId::from_name("BFloat16")?, FormatId::BF16);
     /// assert!(FormatId::from_name("float8").is_err());
+    /// assert_eq!(FormatId::from_name("posit16")?, FormatId::POSIT16);
+    /// assert_eq!(FormatId::from_name("posit32e2")?, FormatId::POSIT32);
+    /// assert_eq!(FormatId::from_name("posit<12, 1>")?, FormatId::posit(12, 1).unwrap());
+    /// assert_eq!(FormatId::from_name("P12E1")?.name(), "posit12e1");
+    /// assert!(FormatId::from_name("posit40").is_err());
+    /// assert!(FormatId::from_name("posit8e9").is_err());
     /// # Ok::<(), lowp::dynamic::UnknownFormat>(())
     /// ```
     pub fn from_name(name: &str) -> Result<FormatId, UnknownFormat> {
         let n = name.trim();
-        FormatId::ALL
+        if let Some(id) = FormatId::ALL
             .iter()
             .copied()
             .find(|id| same_name(id.name(), n) || id.aliases().iter().any(|a| same_name(a, n)))
-            .ok_or_else(|| UnknownFormat { name: name.to_string() })
+        {
+            return Ok(id);
+        }
+        match parse_posit_name(n) {
+            Some(Ok(p)) => Ok(FormatId::Posit(p)),
+            Some(Err(why)) => Err(UnknownFormat { name: name.to_string(), posit: Some(why) }),
+            None => Err(UnknownFormat { name: name.to_string(), posit: None }),
+        }
     }
 
     /// The canonical name (ml_dtypes spelling; `float16`, `bfloat16`, `float32`).
@@ -639,19 +1251,26 @@ impl FormatId {
     /// use lowp::dynamic::FormatId;
     /// assert_eq!(FormatId::Float4E2M1FN.name(), "float4_e2m1fn");
     /// assert_eq!(FormatId::BF16.name(), "bfloat16");
+    /// assert_eq!(FormatId::POSIT32.name(), "posit32");
+    /// assert_eq!(FormatId::posit(10, 0).unwrap().name(), "posit10e0");
     /// ```
     pub fn name(self) -> &'static str {
-        self.entry().backend.name()
+        self.backend().name()
     }
 
-    /// The other names [`from_name`](Self::from_name) accepts.
+    /// The other names [`from_name`](Self::from_name) accepts (for posits, the named ones'
+    /// alternative spellings; every posit also takes the spellings of `from_name`).
     ///
     /// ```
     /// use lowp::dynamic::FormatId;
     /// assert!(FormatId::Float8E5M2.aliases().contains(&"e5m2"));
+    /// assert!(FormatId::POSIT32.aliases().contains(&"posit32e2"));
     /// ```
     pub fn aliases(self) -> &'static [&'static str] {
-        self.entry().aliases
+        match self {
+            FormatId::Posit(p) => p.aliases(),
+            _ => self.ieee_entry().map_or(&[], |e| e.aliases),
+        }
     }
 
     /// Encoding width in bits.
@@ -662,7 +1281,7 @@ impl FormatId {
     /// assert_eq!(FormatId::F32.bits(), 32);
     /// ```
     pub fn bits(self) -> u32 {
-        self.entry().backend.bits()
+        self.backend().bits()
     }
 
     /// The largest code, `2^bits - 1`.
@@ -686,14 +1305,15 @@ impl FormatId {
     }
 
     /// Overflow rule of the plain conversions and the operations (non-saturating for every
-    /// format so far).
+    /// format but the posits, which always saturate and ignore the `overflow` arguments).
     ///
     /// ```
     /// use lowp::{dynamic::FormatId, Overflow};
     /// assert_eq!(FormatId::Float8E4M3FN.default_overflow(), Overflow::NonSaturating);
+    /// assert_eq!(FormatId::POSIT8.default_overflow(), Overflow::Saturating);
     /// ```
     pub fn default_overflow(self) -> Overflow {
-        self.entry().backend.default_overflow()
+        self.backend().default_overflow()
     }
 
     /// The format's characteristics.
@@ -706,25 +1326,44 @@ impl FormatId {
     /// assert_eq!(FormatId::Float8E8M0FNU.info().specials, "unsigned, no zero, no Inf; NaN = 0xff");
     /// ```
     pub fn info(self) -> FormatInfo {
-        let e = self.entry();
-        let c = e.backend.constants();
-        let Encoding::Ieee(l) = e.encoding;
-        FormatInfo {
-            name: self.name(),
-            bits: self.bits(),
-            exp_bits: l.exp_bits,
-            man_bits: l.man_bits,
-            bias: l.bias,
-            signed: l.signed,
-            has_subnormals: l.subnormals,
-            max: c.max,
-            min_normal: c.min_normal,
-            min_subnormal: c.min_subnormal,
-            epsilon: c.epsilon,
-            has_inf: c.has_inf,
-            has_nan: c.has_nan,
-            has_neg_zero: l.has_neg_zero(),
-            specials: self.specials_text(&l),
+        let c = self.backend().constants();
+        match self.encoding() {
+            Encoding::Ieee(l) => FormatInfo {
+                name: self.name(),
+                bits: self.bits(),
+                exp_bits: l.exp_bits,
+                man_bits: l.man_bits,
+                bias: l.bias,
+                signed: l.signed,
+                has_subnormals: l.subnormals,
+                max: c.max,
+                min_normal: c.min_normal,
+                min_subnormal: c.min_subnormal,
+                epsilon: c.epsilon,
+                has_inf: c.has_inf,
+                has_nan: c.has_nan,
+                has_neg_zero: l.has_neg_zero(),
+                specials: self.specials_text(&l),
+                posit: None,
+            },
+            Encoding::Posit(p) => FormatInfo {
+                name: self.name(),
+                bits: p.n(),
+                exp_bits: p.es(),
+                man_bits: p.n().saturating_sub(3 + p.es()),
+                bias: 0,
+                signed: true,
+                has_subnormals: false,
+                max: c.max,
+                min_normal: c.min_normal,
+                min_subnormal: c.min_subnormal,
+                epsilon: c.epsilon,
+                has_inf: false,
+                has_nan: true,
+                has_neg_zero: false,
+                specials: format!("no Inf, no -0; NaR = {}", self.hex(p.nar_code())),
+                posit: Some(p),
+            },
         }
     }
 
@@ -778,16 +1417,34 @@ impl FormatId {
     /// The bit fields of a code, most significant first (`sign` where the format is signed,
     /// `exponent`, and `mantissa` where it has mantissa bits).
     ///
+    /// Posits: `sign` (the code's top bit), then the fields of the magnitude — the code itself
+    /// when positive, its two's complement when negative: `regime` (the run of equal bits and
+    /// the opposite bit ending it, when there is room for one), `exponent` (the exponent bits
+    /// left, fewer than ES where the regime pushes the rest off the end: the missing low bits
+    /// are 0) and `fraction`, each only where it has at least one bit. Zero and NaR have no
+    /// regime: their n-1 zero bits after the sign are given as one `regime` field.
+    ///
     /// ```
     /// use lowp::dynamic::FormatId;
     /// let f = FormatId::Float8E8M0FNU.fields(0x7f)?;
     /// assert_eq!(f.len(), 1);
     /// assert_eq!((f[0].name, f[0].to_string()), ("exponent", "01111111".to_string()));
+    /// // posit8 (es 2): 0x0d = 0|0001|10|1 = 16^-3 · 2^2 · 1.5; -0x0d = 0xf3 has the same fields.
+    /// let show = |c| -> Vec<String> {
+    ///     FormatId::POSIT8.fields(c).unwrap().iter().map(|x| format!("{}={}", x.name, x)).collect()
+    /// };
+    /// assert_eq!(show(0x0d), ["sign=0", "regime=0001", "exponent=10", "fraction=1"]);
+    /// assert_eq!(show(0xf3), ["sign=1", "regime=0001", "exponent=10", "fraction=1"]);
+    /// assert_eq!(show(0x7d), ["sign=0", "regime=111110", "exponent=1"]); // one exponent bit left
+    /// assert_eq!(show(0x7f), ["sign=0", "regime=1111111"]); // maxpos: the regime fills the word
     /// # Ok::<(), lowp::dynamic::CodeError>(())
     /// ```
     pub fn fields(self, code: u64) -> Result<Vec<Field>, CodeError> {
         let code = self.check(code)?;
-        let Encoding::Ieee(l) = self.entry().encoding;
+        let l = match self.encoding() {
+            Encoding::Ieee(l) => l,
+            Encoding::Posit(p) => return Ok(posit_fields(p, code)),
+        };
         let mut v = Vec::with_capacity(3);
         if l.signed {
             v.push(Field { name: "sign", width: 1, value: code >> (l.exp_bits + l.man_bits) & 1 });
@@ -811,7 +1468,7 @@ impl FormatId {
     /// ```
     pub fn decode(self, code: u64) -> Result<f64, CodeError> {
         let code = self.check(code)?;
-        Ok(self.entry().backend.decode(code))
+        Ok(self.backend().decode(code))
     }
 
     /// The exact value of a code, decomposed.
@@ -823,7 +1480,7 @@ impl FormatId {
     /// ```
     pub fn to_exact(self, code: u64) -> Result<Exact, CodeError> {
         let code = self.check(code)?;
-        Ok(self.entry().backend.to_exact(code))
+        Ok(self.backend().to_exact(code))
     }
 
     /// The code of `x`, correctly rounded under `rounding` and `overflow`.
@@ -837,7 +1494,7 @@ impl FormatId {
     /// assert_eq!(f.encode(0.3, Rounding::TowardZero, Overflow::Saturating), 0x29);   // 0.28125
     /// ```
     pub fn encode(self, x: f64, rounding: Rounding, overflow: Overflow) -> u64 {
-        self.entry().backend.round_exact(Exact::from_f64(x), rounding, overflow)
+        self.backend().round_exact(Exact::from_f64(x), rounding, overflow)
     }
 
     /// The code of an exact value, rounded once under `rounding` and `overflow`.
@@ -848,7 +1505,7 @@ impl FormatId {
     /// assert_eq!(FormatId::Float4E2M1FN.round_exact(x, Rounding::NearestEven, Overflow::NonSaturating), 0xb);
     /// ```
     pub fn round_exact(self, x: Exact, rounding: Rounding, overflow: Overflow) -> u64 {
-        self.entry().backend.round_exact(x, rounding, overflow)
+        self.backend().round_exact(x, rounding, overflow)
     }
 
     /// Parse a decimal string (also `nan`, `inf`, `-inf`) straight into the format, correctly
@@ -860,15 +1517,22 @@ impl FormatId {
     /// assert_eq!(f.parse_str("0.1", Rounding::NearestEven, Overflow::NonSaturating)?, 0x1d);
     /// assert_eq!(f.parse_str("-inf", Rounding::NearestEven, Overflow::Saturating)?, 0xfe);
     /// assert!(f.parse_str("0x1p3", Rounding::NearestEven, Overflow::Saturating).is_err());
+    /// // Posits: `nar` (any case), `nan` and `±inf` give NaR.
+    /// assert_eq!(FormatId::POSIT8.parse_str("NaR", Rounding::NearestEven, Overflow::Saturating)?, 0x80);
     /// # Ok::<(), lowp::decimal::ParseError>(())
     /// ```
     pub fn parse_str(self, s: &str, rounding: Rounding, overflow: Overflow) -> Result<u64, ParseError> {
-        self.entry().backend.parse(s, rounding, overflow)
+        if let FormatId::Posit(p) = self {
+            if s.eq_ignore_ascii_case("nar") {
+                return Ok(p.nar_code());
+            }
+        }
+        self.backend().parse(s, rounding, overflow)
     }
 
     /// The shortest decimal that reads back to the code ([`crate::decimal::fmt_shortest`]: the
     /// minifloats' `Display`; for `f16` and `bf16` shorter than `half`'s own `Display`).
-    /// Specials print as `f64` does (`NaN`, `inf`, `-inf`).
+    /// Specials print as `f64` does (`NaN`, `inf`, `-inf`; posit NaR as `NaN`).
     ///
     /// ```
     /// use lowp::dynamic::FormatId;
@@ -880,12 +1544,13 @@ impl FormatId {
     /// ```
     pub fn display(self, code: u64) -> Result<String, CodeError> {
         let code = self.check(code)?;
-        Ok(self.entry().backend.display(code))
+        Ok(self.backend().display(code))
     }
 
     /// Apply an operation to operand codes: the code of the correctly rounded result
     /// (nearest-even, the format's default overflow rule), bit-identical to the typed
-    /// operators. `Fma` computes `a * b + c` with one rounding.
+    /// operators. `Fma` computes `a * b + c` with one rounding; `Qdot` (posits) the dot
+    /// product of the pairs `a1 b1 a2 b2 …`, exact then rounded once.
     ///
     /// ```
     /// use lowp::dynamic::{FormatId, Op};
@@ -894,16 +1559,26 @@ impl FormatId {
     /// assert_eq!(f.op(Op::Sqrt, &[0x48])?, 0x40);            // sqrt(4) = 2
     /// assert_eq!(f.op(Op::Fma, &[0x40, 0x40, 0xb8])?, 0x44); // 2 * 2 - 1 = 3
     /// assert_eq!(f.op(Op::Mul, &[0x7e, 0x40])?, 0x7f);       // overflow: NaN
+    /// let p = FormatId::POSIT8;                              // 0x40 = 1, 0x7f = maxpos = 2^24
+    /// assert_eq!(p.op(Op::Mul, &[0x7f, 0x7f])?, 0x7f);       // saturates
+    /// // maxpos·maxpos - maxpos·maxpos + 1·1 = 1 exactly in the quire.
+    /// assert_eq!(p.op(Op::Qdot, &[0x7f, 0x7f, 0x7f, 0x81, 0x40, 0x40])?, 0x40);
     /// # Ok::<(), lowp::dynamic::OpError>(())
     /// ```
     pub fn op(self, op: Op, args: &[u64]) -> Result<u64, OpError> {
-        if args.len() != op.arity() {
-            return Err(OpError::Arity { op, expected: op.arity(), got: args.len() });
+        if op == Op::Qdot && !matches!(self, FormatId::Posit(_)) {
+            return Err(OpError::Unsupported { op, format: self });
+        }
+        if !op.takes(args.len()) {
+            return Err(match op {
+                Op::Qdot => OpError::Unpaired { op, got: args.len() },
+                _ => OpError::Arity { op, expected: op.arity(), got: args.len() },
+            });
         }
         for &a in args {
             self.check(a)?;
         }
-        Ok(self.entry().backend.op(op, args))
+        self.backend().op(op, args).ok_or(OpError::Unsupported { op, format: self })
     }
 
     /// The code of the next value toward +∞ ([`LowpFloat::next_up`]).
@@ -917,7 +1592,7 @@ impl FormatId {
     /// ```
     pub fn next_up(self, code: u64) -> Result<u64, CodeError> {
         let code = self.check(code)?;
-        Ok(self.entry().backend.next_up(code))
+        Ok(self.backend().next_up(code))
     }
 
     /// The code of the next value toward −∞ ([`LowpFloat::next_down`]).
@@ -930,7 +1605,7 @@ impl FormatId {
     /// ```
     pub fn next_down(self, code: u64) -> Result<u64, CodeError> {
         let code = self.check(code)?;
-        Ok(self.entry().backend.next_down(code))
+        Ok(self.backend().next_down(code))
     }
 
     /// Is the code a NaN?
@@ -943,7 +1618,7 @@ impl FormatId {
     /// ```
     pub fn is_nan(self, code: u64) -> Result<bool, CodeError> {
         let code = self.check(code)?;
-        Ok(self.entry().backend.is_nan(code))
+        Ok(self.backend().is_nan(code))
     }
 
     /// Is the code ±∞?
@@ -955,8 +1630,85 @@ impl FormatId {
     /// ```
     pub fn is_infinite(self, code: u64) -> Result<bool, CodeError> {
         let code = self.check(code)?;
-        Ok(self.entry().backend.is_infinite(code))
+        Ok(self.backend().is_infinite(code))
     }
+}
+
+/// How posit names are written (for messages).
+const POSIT_SYNTAX: &str = "posit<N>e<ES> with 2 <= N <= 32, 0 <= ES <= 4; posit<N> is ES = 2";
+
+/// Read a posit name: `posit<N>e<ES>`, `posit<N>es<ES>`, `posit<N>` (ES = 2), `posit<N,ES>`,
+/// and the same with `p` for `posit`; `_`/`-` may separate N from `e`. `None` when the name is
+/// not posit-like at all, an error message when it is but does not name a posit here.
+fn parse_posit_name(name: &str) -> Option<Result<PositFormat, String>> {
+    let lower: String = name.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_lowercase()).collect();
+    let rest = match lower.strip_prefix("posit") {
+        Some(r) => r,
+        // `p` alone only before a digit (`p8`, `p16e1`).
+        None => lower.strip_prefix('p').filter(|r| r.starts_with(|c: char| c.is_ascii_digit()))?,
+    };
+    let syntax = || Err(String::from("expected posit<N>, posit<N>e<ES> or posit<N,ES>"));
+    let number = |s: &str| -> Option<u32> {
+        if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            None
+        } else {
+            s.parse().ok()
+        }
+    };
+    let (n, es) = if let Some(inner) = rest.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
+        let Some((a, b)) = inner.split_once(',') else { return Some(syntax()) };
+        (number(a), number(b))
+    } else {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let (a, tail) = rest.split_at(digits);
+        let tail = tail.strip_prefix(['_', '-']).unwrap_or(tail);
+        let es = if tail.is_empty() {
+            Some(2)
+        } else {
+            match tail.strip_prefix("es").or_else(|| tail.strip_prefix('e')) {
+                Some(b) => number(b),
+                None => return Some(syntax()),
+            }
+        };
+        (number(a), es)
+    };
+    let (Some(n), Some(es)) = (n, es) else { return Some(syntax()) };
+    Some(match PositFormat::new(n, es) {
+        Some(p) => Ok(p),
+        None if !POSIT_N.contains(&n) => Err(format!("posits have 2 <= N <= 32 bits, got N = {n}")),
+        None => Err(format!("posits have 0 <= ES <= 4 exponent bits, got ES = {es}")),
+    })
+}
+
+/// The fields of a posit code (see [`FormatId::fields`]).
+fn posit_fields(p: PositFormat, code: u64) -> Vec<Field> {
+    let n = p.n();
+    let mut v = Vec::with_capacity(4);
+    let sign = code >> (n - 1) & 1;
+    v.push(Field { name: "sign", width: 1, value: sign });
+    let mag = if sign == 1 { code.wrapping_neg() } else { code };
+    let body_len = n - 1;
+    let body = mag & ((1u64 << body_len) - 1);
+    if body == 0 {
+        // Zero, NaR.
+        v.push(Field { name: "regime", width: body_len, value: 0 });
+        return v;
+    }
+    let top = body << (64 - body_len);
+    let first = top >> 63;
+    let run = if first == 1 { top.leading_ones() } else { top.leading_zeros() }.min(body_len);
+    let rlen = (run + 1).min(body_len);
+    let rest = body_len - rlen;
+    v.push(Field { name: "regime", width: rlen, value: body >> rest });
+    let elen = p.es().min(rest);
+    let flen = rest - elen;
+    if elen > 0 {
+        v.push(Field { name: "exponent", width: elen, value: (body >> flen) & ((1u64 << elen) - 1) });
+    }
+    if flen > 0 {
+        v.push(Field { name: "fraction", width: flen, value: body & ((1u64 << flen) - 1) });
+    }
+    v
 }
 
 impl fmt::Display for FormatId {
@@ -1106,7 +1858,9 @@ mod tests {
     fn registry_matches_types() {
         for &id in FormatId::ALL {
             let i = id.info();
-            assert_eq!(i.bits, i.signed as u32 + i.exp_bits + i.man_bits, "{id}");
+            // Posits: sign, the two-bit regime of 1, ES exponent bits, the widest fraction.
+            let regime = if i.posit.is_some() { 2 } else { 0 };
+            assert_eq!(i.bits, i.signed as u32 + regime + i.exp_bits + i.man_bits, "{id}");
             for c in id.codes().step_by(if id.bits() > 16 { 65_521 } else { 1 }) {
                 let v = id.decode(c).unwrap();
                 if !v.is_nan() {
@@ -1114,6 +1868,225 @@ mod tests {
                 }
             }
             assert!(id.decode(id.max_code() + 1).is_err());
+        }
+    }
+
+    /// All 155 posits: name, parse back, the typed `NAME` convention.
+    #[test]
+    fn posit_names() {
+        for n in 2..=32 {
+            for es in 0..=4 {
+                let id = FormatId::posit(n, es).unwrap();
+                let want = if es == 2 { format!("posit{n}") } else { format!("posit{n}e{es}") };
+                assert_eq!(id.name(), want);
+                assert_eq!(id.bits(), n);
+                for spelling in
+                    [want.clone(), format!("posit{n}e{es}"), format!("POSIT<{n}, {es}>"), format!("p{n}_es{es}")]
+                {
+                    assert_eq!(FormatId::from_name(&spelling), Ok(id), "{spelling}");
+                }
+            }
+        }
+        assert_eq!(FormatId::POSIT8.name(), <P8 as LowpFloat>::NAME);
+        assert_eq!(FormatId::POSIT8E0.name(), <P8E0 as LowpFloat>::NAME);
+        assert_eq!(FormatId::POSIT16E1.name(), <P16E1 as LowpFloat>::NAME);
+        assert_eq!(FormatId::posit(12, 1).unwrap().name(), <Posit<12, 1> as LowpFloat>::NAME);
+        for bad in
+            ["posit40", "posit1", "posit8e9", "posit<8,5>", "posit", "posit8x", "posit8e", "p8e", "posit99999999"]
+        {
+            let e = FormatId::from_name(bad).unwrap_err();
+            assert!(e.to_string().contains("posit<N>e<ES>"), "{bad}: {e}");
+        }
+        for not_posit in ["p", "pfloat", "positive"] {
+            assert!(FormatId::from_name(not_posit).is_err());
+        }
+    }
+
+    /// The run-time backend of a named posit against its typed backend.
+    fn rt_vs_typed(n: u32, es: u32, pairs: usize, text_step: u64) {
+        let id = FormatId::posit(n, es).unwrap();
+        let typed = id.backend();
+        let rt = &RT_POSITS[n as usize - 2][es as usize];
+        assert!(!core::ptr::addr_eq(typed as *const dyn Backend, rt as *const dyn Backend));
+        assert_eq!(rt.name(), typed.name());
+        assert_eq!((rt.bits(), rt.default_overflow()), (typed.bits(), typed.default_overflow()));
+        let (a, b) = (rt.constants(), typed.constants());
+        assert_eq!(
+            (a.max, a.min_normal, a.min_subnormal, a.epsilon, a.has_nan, a.has_inf),
+            (b.max, b.min_normal, b.min_subnormal, b.epsilon, b.has_nan, b.has_inf)
+        );
+        let mask = id.max_code();
+        let step = if n > 16 { 4099 } else { 1 };
+        for c in (0..=mask).step_by(step).chain([mask, mask / 2, mask / 2 + 1, mask / 2 + 2, 1]) {
+            assert_eq!(rt.to_exact(c), typed.to_exact(c), "{id} {c:#x}");
+            assert_eq!(rt.decode(c).to_bits(), typed.decode(c).to_bits(), "{id} {c:#x}");
+            assert_eq!(rt.next_up(c), typed.next_up(c), "{id} {c:#x}");
+            assert_eq!(rt.next_down(c), typed.next_down(c), "{id} {c:#x}");
+            assert_eq!(rt.is_nan(c), typed.is_nan(c));
+            assert_eq!(rt.op(Op::Sqrt, &[c]), typed.op(Op::Sqrt, &[c]), "sqrt {id} {c:#x}");
+            // Text (slow: each candidate decimal is parsed) on every `text_step`-th code.
+            if c % text_step != 0 && c != mask {
+                continue;
+            }
+            let text = typed.display(c);
+            assert_eq!(rt.display(c), text, "{id} {c:#x}");
+            assert_eq!(rt.parse(&text, Rounding::NearestEven, Overflow::NonSaturating), Ok(c), "{id} {text}");
+            if c % (text_step * 16) != 0 {
+                continue;
+            }
+            for r in [
+                Rounding::NearestEven,
+                Rounding::TowardZero,
+                Rounding::Up,
+                Rounding::Down,
+                Rounding::Stochastic(0x9e37_79b9),
+            ] {
+                for s in [text.as_str(), "0.1", "-3.75e-3", "1e30", "-7e-40", "12345.678"] {
+                    assert_eq!(
+                        rt.parse(s, r, Overflow::NonSaturating),
+                        typed.parse(s, r, Overflow::NonSaturating),
+                        "{id} {s} {r:?}"
+                    );
+                }
+            }
+        }
+        let mut rng = crate::rng::SplitMix64::new(u64::from(n * 8 + es));
+        let mut code = || rng.next_u64() & mask;
+        let all = n <= 8;
+        let count = if all { (mask as usize + 1).pow(2) } else { pairs };
+        for i in 0..count {
+            let (x, y, z) = if all { (i as u64 >> n, i as u64 & mask, code()) } else { (code(), code(), code()) };
+            for op in [Op::Add, Op::Sub, Op::Mul, Op::Div] {
+                assert_eq!(rt.op(op, &[x, y]), typed.op(op, &[x, y]), "{id} {op} {x:#x} {y:#x}");
+            }
+            assert_eq!(rt.op(Op::Fma, &[x, y, z]), typed.op(Op::Fma, &[x, y, z]), "{id} fma {x:#x} {y:#x} {z:#x}");
+            let q = [x, y, z, x, y, y];
+            assert_eq!(rt.op(Op::Qdot, &q), typed.op(Op::Qdot, &q), "{id} qdot {q:x?}");
+            let f = f64::from_bits(rng_f64_bits(x, y));
+            for r in [Rounding::NearestEven, Rounding::Up, Rounding::Down, Rounding::TowardZero] {
+                let e = Exact::from_f64(f);
+                assert_eq!(
+                    rt.round_exact(e, r, Overflow::NonSaturating),
+                    typed.round_exact(e, r, Overflow::NonSaturating),
+                    "{id} {f:e}"
+                );
+            }
+        }
+    }
+
+    /// An f64 with an exponent near the posit range, from two codes.
+    fn rng_f64_bits(x: u64, y: u64) -> u64 {
+        let mixed = (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ y.rotate_left(29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        // Exponent within 2^±200 of 1, any sign and significand.
+        let exp = 1023 - 200 + (mixed >> 52) % 401;
+        (mixed & (1 << 63)) | (exp << 52) | (mixed & ((1 << 52) - 1))
+    }
+
+    #[test]
+    fn runtime_posits_match_typed_8() {
+        rt_vs_typed(8, 2, 0, 1);
+        rt_vs_typed(8, 0, 0, 1);
+    }
+
+    #[test]
+    fn runtime_posits_match_typed_16_32() {
+        rt_vs_typed(16, 2, 100_000, 1);
+        rt_vs_typed(16, 1, 100_000, 1);
+        rt_vs_typed(32, 2, 100_000, 3);
+    }
+
+    /// Every posit: fields read back to the value; decode/encode round trip; ±maxpos, minpos.
+    #[test]
+    fn posit_fields_and_round_trip() {
+        for n in 2..=32u32 {
+            for es in 0..=4u32 {
+                let id = FormatId::posit(n, es).unwrap();
+                let p = id.as_posit().unwrap();
+                let step = if n > 12 { (1u64 << (n - 12)) + 1 } else { 1 };
+                for c in id.codes().step_by(step as usize).chain([id.max_code()]) {
+                    let f = id.fields(c).unwrap();
+                    assert_eq!(f.iter().map(|x| x.width).sum::<u32>(), n, "{id} {c:#x}");
+                    assert!(f.iter().all(|x| x.width >= 1 && x.value < 1 << x.width));
+                    let v = id.decode(c).unwrap();
+                    if c == p.nar_code() {
+                        assert!(v.is_nan());
+                        continue;
+                    }
+                    assert_eq!(id.encode(v, Rounding::NearestEven, Overflow::NonSaturating), c, "{id} {c:#x}");
+                    if c == 0 {
+                        continue;
+                    }
+                    // useed^k · 2^e · 1.f
+                    let get = |name| f.iter().find(|x| x.name == name).copied();
+                    let r = get("regime").unwrap();
+                    let first = r.value >> (r.width - 1);
+                    let run = if first == 1 {
+                        (!r.value & ((1 << r.width) - 1)).leading_zeros() - (64 - r.width)
+                    } else {
+                        r.value.leading_zeros() - (64 - r.width)
+                    };
+                    let k = if first == 1 { run as i32 - 1 } else { -(run as i32) };
+                    let e = get("exponent").map_or(0, |x| x.value << (es - x.width));
+                    let (fv, fw) = get("fraction").map_or((0, 0), |x| (x.value, x.width));
+                    let mag = (1.0 + fv as f64 / (1u64 << fw) as f64) * 2f64.powi((k << es) + e as i32);
+                    let s = if get("sign").unwrap().value == 1 { -1.0 } else { 1.0 };
+                    assert_eq!(s * mag, v, "{id} {c:#x} {f:?}");
+                }
+                let i = id.info();
+                assert_eq!(i.max, 2f64.powi(p.max_scale()), "{id}");
+                assert_eq!(i.min_normal, 2f64.powi(-p.max_scale()), "{id}");
+            }
+        }
+    }
+
+    /// The wide accumulator against a simple exact sum (products of small integers scaled by
+    /// powers of two, exact in i128 after alignment), and against heavy cancellation.
+    #[test]
+    fn wide_accumulator_is_exact() {
+        let p = RtPosit { n: 32, es: 4, name: posit_name(32, 4) };
+        let maxpos = p.nar() - 1;
+        // maxpos² - maxpos² + minpos² = minpos² -> rounds to minpos.
+        assert_eq!(p.op(Op::Qdot, &[maxpos, maxpos, maxpos, maxpos.wrapping_neg() & p.mask(), 1, 1]), Some(1));
+        // maxpos² + minpos² - maxpos² = minpos², in the other order.
+        assert_eq!(p.op(Op::Qdot, &[maxpos, maxpos, 1, 1, maxpos, maxpos.wrapping_neg() & p.mask()]), Some(1));
+        // A sum that is exactly zero, and a NaR operand.
+        let one = p.rne(Exact::from_u64(1));
+        let m1 = one.wrapping_neg() & p.mask();
+        assert_eq!(p.op(Op::Qdot, &[one, one, one, m1]), Some(0));
+        assert_eq!(p.op(Op::Qdot, &[one, one, p.nar(), 0]), Some(p.nar()));
+        assert_eq!(p.op(Op::Qdot, &[]), Some(0));
+        // Random sums of posit<16,1> products against f64-free i128 arithmetic on the units:
+        // every posit<16,1> is a multiple of 2^-28 below 2^28, so every product is an integer
+        // multiple of 2^-56 below 2^56.
+        let q = &RT_POSITS[14][1];
+        let mut rng = crate::rng::SplitMix64::new(5);
+        for len in [1usize, 2, 3, 10, 100, 1000] {
+            for _ in 0..50 {
+                let codes: Vec<u64> = (0..2 * len).map(|_| rng.next_u64() & 0xffff).filter(|&c| c != 0x8000).collect();
+                let codes = &codes[..codes.len() & !1];
+                let mut sum: i128 = 0;
+                for pr in codes.chunks(2) {
+                    let u = |c| match q.x(c) {
+                        Exact::Finite { neg, sig, exp, .. } => {
+                            (if neg { -1 } else { 1 }) * ((sig as i128) << (exp + 28))
+                        }
+                        _ => 0,
+                    };
+                    sum += u(pr[0]) * u(pr[1]);
+                }
+                let want = match sum {
+                    0 => Exact::Zero { neg: false },
+                    s => {
+                        let (neg, m) = (s < 0, s.unsigned_abs());
+                        let sh = (128 - m.leading_zeros()).saturating_sub(64);
+                        let sticky = m & ((1u128 << sh) - 1) != 0;
+                        let sig = (m >> sh) as u64;
+                        let (sig, sticky) = if sticky { (sig, true) } else { (sig, false) };
+                        Exact::Finite { neg, sig, exp: sh as i32 - 56, sticky }
+                    }
+                };
+                assert_eq!(q.op(Op::Qdot, codes), Some(q.rne(want)), "{codes:x?}");
+            }
         }
     }
 

@@ -7,7 +7,8 @@ use std::process::{Command, Stdio};
 
 use lowp::dynamic::{FormatId, Op};
 use lowp::{
-    decimal, Float4E2M1FN, Float6E3M2FN, Float8E4M3FN, Float8E5M2, Float8E8M0FNU, LowpFloat, Overflow, Rounding,
+    decimal, Exact, Float4E2M1FN, Float6E3M2FN, Float8E4M3FN, Float8E5M2, Float8E8M0FNU, LowpFloat, Overflow, Posit,
+    Rounding, P16E1, P32, P8, P8E0,
 };
 
 struct Run {
@@ -78,7 +79,8 @@ fn hex2(c: u64) -> String {
 #[test]
 fn formats_table_lists_every_format() {
     let lines = ok(&["formats"], "");
-    assert_eq!(lines.len(), 1 + 13, "{lines:#?}");
+    // Two tables: the 13 sign-magnitude formats, a blank line, the 5 named posits, a footnote.
+    assert_eq!(lines.len(), 1 + 13 + 1 + 1 + 5 + 1, "{lines:#?}");
     let names = [
         "float8_e4m3fn",
         "float8_e5m2",
@@ -102,6 +104,26 @@ fn formats_table_lists_every_format() {
     assert!(lines[2].contains("57344") && lines[2].contains("Inf = 0x7c"), "{}", lines[2]);
     let aliases = ok(&["formats", "--aliases"], "");
     assert!(aliases[1].ends_with("e4m3fn, e4m3, fp8-e4m3, f8e4m3fn"), "{}", aliases[1]);
+    assert!(lines[14].is_empty());
+    assert_eq!(lines[15].split_whitespace().take(4).collect::<Vec<_>>(), ["posit", "bits", "es", "useed"]);
+    for (line, name) in lines[16..21].iter().zip(["posit8", "posit16", "posit32", "posit8e0", "posit16e1"]) {
+        assert_eq!(line.split_whitespace().next(), Some(name), "{line}");
+    }
+    // posit8: es 2, useed 16, maxpos 2^24, minpos 2^-24, epsilon 2^-3 (3 fraction bits at 1).
+    let p8 = lines[16].split_whitespace().collect::<Vec<_>>();
+    assert_eq!(&p8[..6], ["posit8", "8", "2", "16", "2^24", "="], "{}", lines[16]);
+    assert!(lines[16].contains("2^-24 = 5.960464477539063e-8") && lines[16].contains(" 0.125 "), "{}", lines[16]);
+    assert!(lines[16].ends_with("no Inf, no -0; NaR = 0x80"), "{}", lines[16]);
+    assert!(lines[18].ends_with("NaR = 0x80000000"), "{}", lines[18]);
+    assert!(lines[21].contains("posit<N>e<ES>"), "{}", lines[21]);
+    assert!(aliases[18].ends_with("posit32e2, p32, p32e2"), "{}", aliases[18]);
+    // Chosen formats only, any posit.
+    let some = ok(&["formats", "posit12e1", "e5m2", "posit<4,0>"], "");
+    assert_eq!(some.len(), 2 + 1 + 3, "{some:#?}");
+    assert!(some[1].starts_with("float8_e5m2 "), "{}", some[1]);
+    let p12 = some[4].split_whitespace().collect::<Vec<_>>();
+    assert_eq!(&p12[..8], ["posit12e1", "12", "1", "4", "2^20", "=", "1048576", "2^-20"], "{}", some[4]);
+    assert!(some[5].starts_with("posit4e0 ") && some[5].contains("NaR = 0x08"), "{}", some[5]);
 }
 
 #[test]
@@ -476,4 +498,351 @@ fn closed_stdout_is_not_an_error() {
     writer.join().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Posits.
+// ---------------------------------------------------------------------------------------------
+
+/// `CODE VALUE` lines of `encode`, as (code, value) pairs.
+fn encoded(args: &[&str], stdin: &str) -> Vec<(String, String)> {
+    ok(args, stdin)
+        .iter()
+        .map(|l| {
+            let (c, v) = l.split_once(' ').unwrap();
+            (c.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+fn codes_of(args: &[&str], stdin: &str) -> Vec<String> {
+    encoded(args, stdin).into_iter().map(|(c, _)| c).collect()
+}
+
+#[test]
+fn posit_encode_known_answers() {
+    // posit<8,0>: useed 2, maxpos 2^6 = 64, minpos 2^-6; saturating both ways, never 0 or NaR.
+    assert_eq!(
+        encoded(&["encode", "-f", "posit8e0"], "1\n64\n1e9\n0.015625\n-1\n1e-30\n-1e9\n0\n0.5\n1.5\n"),
+        [
+            ("0x40", "1"),
+            ("0x7f", "64"),
+            ("0x7f", "64"),       // above maxpos: maxpos
+            ("0x01", "0.015625"), // minpos = 1/64
+            ("0xc0", "-1"),
+            ("0x01", "0.015625"), // below minpos: minpos, never 0
+            ("0x81", "-64"),
+            ("0x00", "0"),
+            ("0x20", "0.5"),
+            ("0x50", "1.5"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    // --saturate changes nothing (posits always saturate); nan, inf and nar give NaR.
+    let input = "1e9\n-1e9\n1e-30\nnan\ninf\n-inf\nNaR\n";
+    let want = ["0x7f", "0x81", "0x01", "0x80", "0x80", "0x80", "0x80"];
+    assert_eq!(codes_of(&["encode", "-f", "posit8e0"], input), want);
+    assert_eq!(codes_of(&["encode", "-f", "posit8e0", "--saturate"], input), want);
+    // posit8 (es 2): maxpos 0x7f = 2^24; 0x7e = 2^20, and the bit-string rounding: 2^22 is the
+    // midpoint of the bit strings 1111110|1 (the exponent bit "1" of 2^22 = 16^5·2^2 is cut),
+    // so it ties to even 0x7e = 2^20 although 2^24 is not farther in value; above it: 0x7f.
+    assert_eq!(
+        encoded(&["encode", "-f", "posit8"], "16777216\n4194304\n4194305\n4194303\n1\n-16777216\n"),
+        [
+            ("0x7f", "16777216"),
+            ("0x7e", "1048576"),
+            ("0x7f", "16777216"),
+            ("0x7e", "1048576"),
+            ("0x40", "1"),
+            ("0x81", "-16777216"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    assert_eq!(
+        ok(&["decode", "-f", "posit8"], "0x7f\n0x80\n0x81\n0x01\n"),
+        ["16777216", "nan", "-16777216", "0.00000005960464477539063"]
+    );
+    // posit16e1: useed 4, maxpos 2^28; posit12e1: maxpos 2^20.
+    assert_eq!(
+        codes_of(&["encode", "-f", "posit16e1"], "1\n3\n-3\n0.25\n268435456\n1e30\n1e-12\n"),
+        ["0x4000", "0x5800", "0xa800", "0x2000", "0x7fff", "0x7fff", "0x0001"]
+    );
+    assert_eq!(
+        encoded(&["encode", "-f", "posit12e1"], "1\n2\n4\n0.5\n1.5\n-1\n1048576\n1e-9\n"),
+        [
+            ("0x400", "1"),
+            ("0x500", "2"),
+            ("0x600", "4"),
+            ("0x300", "0.5"),
+            ("0x480", "1.5"),
+            ("0xc00", "-1"),
+            ("0x7ff", "1048576"),
+            ("0x001", "0.00000095367431640625"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    // Every spelling of a posit name.
+    for name in ["posit12e1", "posit12_es1", "posit<12,1>", "p12e1", "POSIT12E1"] {
+        assert_eq!(codes_of(&["encode", "-f", name], "1\n"), ["0x400"], "{name}");
+    }
+    for name in ["posit32", "posit32e2", "p32", "posit<32,2>"] {
+        assert_eq!(codes_of(&["encode", "-f", name], "1\n"), ["0x40000000"], "{name}");
+    }
+}
+
+#[test]
+fn posit_encode_rounding_modes_match_library() {
+    let inputs = ["0.3", "-0.3", "1e9", "-1e9", "1e-9", "-1e-9", "4194304", "4194305", "3.3e5", "-17.5", "0.0001"];
+    let stdin = inputs.join("\n");
+    let modes = [
+        ("nearest-even", Rounding::NearestEven),
+        ("toward-zero", Rounding::TowardZero),
+        ("up", Rounding::Up),
+        ("down", Rounding::Down),
+    ];
+    for (name, mode) in modes {
+        let got = codes_of(&["encode", "-f", "posit8", "-r", name], &stdin);
+        for (code, s) in got.iter().zip(inputs) {
+            let want = decimal::parse_with::<P8>(s, mode, Overflow::Saturating).unwrap().to_bits();
+            assert_eq!(*code, hex2(want as u64), "{s} {name}");
+        }
+        // A posit with no typed alias goes through the run-time path: same answers.
+        let got = codes_of(&["encode", "-f", "posit10e1", "-r", name], &stdin);
+        for (code, s) in got.iter().zip(inputs) {
+            let want = decimal::parse_with::<Posit<10, 1>>(s, mode, Overflow::Saturating).unwrap().to_bits();
+            assert_eq!(*code, format!("0x{want:03x}"), "{s} {name}");
+        }
+    }
+    let got = codes_of(&["encode", "-f", "posit8", "-r", "stochastic"], "0.3 0\n0.3 0xffffffff\n");
+    for (code, r) in got.iter().zip([0u32, u32::MAX]) {
+        let want = decimal::parse_with::<P8>("0.3", Rounding::Stochastic(r), Overflow::Saturating).unwrap();
+        assert_eq!(*code, hex2(want.to_bits() as u64), "{r}");
+    }
+}
+
+/// decode every code, encode the printed values: the same codes (NaR included: `nan`).
+fn posit_round_trip(name: &str, n: u32, to_f64: impl Fn(u64) -> f64) {
+    let id = FormatId::from_name(name).unwrap();
+    assert_eq!(id.bits(), n);
+    let stdin: String = id.codes().map(|c| format!("{}\n", id.hex(c))).collect();
+    let values = ok(&["decode", "-f", name], &stdin);
+    assert_eq!(values.len() as u64, 1 << n);
+    for (c, v) in id.codes().zip(&values) {
+        assert_eq!(*v, f64_text(to_f64(c)), "{name} {c:#x}");
+    }
+    let back = codes_of(&["encode", "-f", name], &values.join("\n"));
+    let want: Vec<String> = id.codes().map(|c| id.hex(c)).collect();
+    assert_eq!(back, want, "{name}");
+    // The shortest text reads back too.
+    let short = encoded(&["encode", "-f", name, "--shortest"], &values.join("\n"));
+    let texts: Vec<&str> = short.iter().map(|(_, v)| v.as_str()).collect();
+    assert_eq!(codes_of(&["encode", "-f", name], &texts.join("\n")), want, "{name}");
+}
+
+#[test]
+fn posit_decode_encode_round_trip_every_code() {
+    posit_round_trip("posit8e0", 8, |c| P8E0::from_bits(c as u8).to_f64());
+    posit_round_trip("posit8", 8, |c| P8::from_bits(c as u8).to_f64());
+    posit_round_trip("posit10e1", 10, |c| Posit::<10, 1>::from_bits(c as u16).to_f64());
+    posit_round_trip("posit<5,3>", 5, |c| Posit::<5, 3>::from_bits(c as u8).to_f64());
+}
+
+#[test]
+fn posit_op_all_pairs_match_library() {
+    let stdin = all_pairs();
+    type BinOp = fn(P8, P8) -> P8;
+    let ops: [(&str, BinOp); 4] =
+        [("add", |a, b| a + b), ("sub", |a, b| a - b), ("mul", |a, b| a * b), ("div", |a, b| a / b)];
+    for (name, f) in ops {
+        let got = ok(&["op", "-f", "posit8", name], &stdin);
+        assert_eq!(got.len(), 65536, "{name}");
+        for (i, line) in got.iter().enumerate() {
+            let (a, b) = (P8::from_bits((i >> 8) as u8), P8::from_bits(i as u8));
+            assert_eq!(*line, hex2(f(a, b).to_bits() as u64), "{name} {a:?} {b:?}");
+        }
+    }
+    // The run-time path (no typed alias): posit<8,1> against the typed Posit<8, 1>.
+    type Q = Posit<8, 1>;
+    let got = ok(&["op", "-f", "posit8e1", "add"], &stdin);
+    for (i, line) in got.iter().enumerate() {
+        let (a, b) = (Q::from_bits((i >> 8) as u8), Q::from_bits(i as u8));
+        assert_eq!(*line, hex2((a + b).to_bits() as u64), "{a:?} + {b:?}");
+    }
+    let got = ok(&["op", "-f", "posit8e1", "div", "--values"], &stdin);
+    for (i, line) in got.iter().enumerate() {
+        let (a, b) = (Q::from_bits((i >> 8) as u8), Q::from_bits(i as u8));
+        let r = a / b;
+        let v = if r.is_nan() { "nan".to_string() } else { r.to_string() };
+        assert_eq!(*line, format!("{} {v}", hex2(r.to_bits() as u64)), "{a:?} / {b:?}");
+    }
+    // sqrt and fma on posit16e1, a sample.
+    let stdin: String = (0..65536u32).step_by(7).map(|c| format!("0x{c:04x}\n")).collect();
+    let got = ok(&["op", "-f", "posit16e1", "sqrt"], &stdin);
+    for (c, line) in (0..65536u32).step_by(7).zip(&got) {
+        assert_eq!(*line, format!("0x{:04x}", P16E1::from_bits(c as u16).sqrt().to_bits()), "sqrt {c:#x}");
+    }
+    // 0x48 = 2, 0xc0 = -1: 2 * 2 - 1 = 3 = 0|10|01|100.
+    assert_eq!(
+        ok(&["op", "-f", "posit8", "fma", "--values"], "0x48 0x48 0xc0\n0x7f 0x7f 0x80\n"),
+        ["0x4c 3", "0x80 nan"]
+    );
+}
+
+/// `a1·b1 + …` for the codes `a1 b1 …`, summed exactly with `rug::Integer` (in units of
+/// 2^-1100, below every product of two posits here), then rounded once by the library.
+fn reference_dot<T: LowpFloat>(codes: &[u64], value: impl Fn(u64) -> T) -> u64 {
+    use rug::Integer;
+    const UNIT: i32 = -1100;
+    let mut sum = Integer::new();
+    for pair in codes.chunks(2) {
+        let (a, b) = (value(pair[0]), value(pair[1]));
+        if a.is_nan() || b.is_nan() {
+            return T::nan().unwrap().to_bits().into();
+        }
+        let term = |x: T| match x.to_exact() {
+            Exact::Finite { neg, sig, exp, .. } => {
+                let m = Integer::from(sig) << (exp - UNIT / 2) as u32;
+                if neg {
+                    -m
+                } else {
+                    m
+                }
+            }
+            _ => Integer::new(),
+        };
+        sum += term(a) * term(b);
+    }
+    let exact = if sum == 0 {
+        Exact::Zero { neg: false }
+    } else {
+        let neg = sum < 0;
+        let m = sum.abs();
+        let len = m.significant_bits();
+        let sh = len.saturating_sub(64);
+        let top = Integer::from(&m >> sh).to_u64().unwrap();
+        let sticky = m.find_one(0).is_some_and(|lowest| lowest < sh);
+        Exact::Finite { neg, sig: top, exp: UNIT + sh as i32, sticky }
+    };
+    T::round_exact(exact, Rounding::NearestEven, Overflow::Saturating).to_bits().into()
+}
+
+fn qdot_lines(name: &str, n: u32, seed: u64, want: impl Fn(&[u64]) -> u64) {
+    let mask = (1u64 << n) - 1;
+    let mut s = seed;
+    let mut next = || {
+        s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let nar = 1u64 << (n - 1);
+    let mut lines: Vec<Vec<u64>> = Vec::new();
+    for i in 0..400 {
+        let pairs = 1 + (next() % if i % 10 == 0 { 200 } else { 12 }) as usize;
+        let mut codes: Vec<u64> = (0..2 * pairs).map(|_| next() & mask).filter(|&c| c != nar).collect();
+        codes.truncate(codes.len() & !1);
+        if codes.is_empty() {
+            continue;
+        }
+        if i % 3 == 0 {
+            // Heavy cancellation: every product also appears negated, then one small term.
+            let neg: Vec<u64> = codes.chunks(2).flat_map(|p| [p[0], p[1].wrapping_neg() & mask]).collect();
+            codes.extend(neg);
+            codes.extend([next() & mask & !nar, 1]);
+        }
+        lines.push(codes);
+    }
+    // Extremes: maxpos² and minpos² together; NaR.
+    let maxpos = nar - 1;
+    lines.push(vec![maxpos, maxpos, 1, 1, maxpos, maxpos.wrapping_neg() & mask]);
+    lines.push(vec![1, 1, 1, 1]);
+    lines.push(vec![maxpos, maxpos, maxpos, maxpos]);
+    lines.push(vec![maxpos, 1, nar, 0]);
+    let w = (n as usize).div_ceil(4).max(2);
+    let stdin: String =
+        lines.iter().map(|l| l.iter().map(|c| format!("0x{c:0w$x}")).collect::<Vec<_>>().join(" ") + "\n").collect();
+    let got = ok(&["op", "-f", name, "qdot"], &stdin);
+    assert_eq!(got.len(), lines.len());
+    for (l, line) in lines.iter().zip(&got) {
+        assert_eq!(*line, format!("0x{:0w$x}", want(l)), "{name} qdot {l:x?}");
+    }
+}
+
+#[test]
+fn posit_qdot_matches_exact_accumulation() {
+    qdot_lines("posit8", 8, 1, |c| reference_dot(c, |x| P8::from_bits(x as u8)));
+    qdot_lines("posit16e1", 16, 2, |c| reference_dot(c, |x| P16E1::from_bits(x as u16)));
+    qdot_lines("posit32", 32, 3, |c| reference_dot(c, |x| P32::from_bits(x as u32)));
+    // Run-time path.
+    qdot_lines("posit12e1", 12, 4, |c| reference_dot(c, |x| Posit::<12, 1>::from_bits(x as u16)));
+    qdot_lines("posit32e4", 32, 5, |c| reference_dot(c, |x| Posit::<32, 4>::from_bits(x as u32)));
+    // Known answers: 1·1 + 1·1 = 2; maxpos·maxpos - maxpos·maxpos + 1·1 = 1 (posit8: 0x7f = 2^24,
+    // 0x81 = -2^24); with --values; commas as separators.
+    assert_eq!(ok(&["op", "-f", "posit12e1", "qdot"], "0x400 0x400 0x400 0x400\n"), ["0x500"]);
+    assert_eq!(
+        ok(&["op", "-f", "posit8", "qdot", "--values"], "0x7f 0x7f 0x7f 0x81 0x40 0x40\n0x40,0x40\n0x80 0x40\n"),
+        ["0x40 1", "0x40 1", "0x80 nan"]
+    );
+    // Not the same as rounding each product: 2^24·2^24 saturates, the quire does not.
+    assert_eq!(ok(&["op", "-f", "posit8", "mul"], "0x7f 0x7f\n"), ["0x7f"]);
+    assert_eq!(ok(&["op", "-f", "posit8", "qdot"], "0x7f 0x7f 0x7f 0x81 0x01 0x01\n"), ["0x01"]);
+}
+
+#[test]
+fn posit_explain_shows_fields() {
+    // posit8 0.1 -> 0x25 = 0|01|00|101: k = -1, e = 0, 1.101b x 2^-4 = 0.1015625.
+    let out = ok(&["explain", "0.1", "-f", "posit8"], "").join("\n");
+    for needle in [
+        "posit8  (8 bits, es 2, useed 16 = 2^4, maxpos 2^24, minpos 2^-24; nearest-even",
+        "code        0x25  = 00100101, positive",
+        "fields      0|01|00|101  (sign|regime|exponent|fraction)",
+        "regime      01: a run of 1 zero, then the terminating bit: k = -1, useed^k = 2^-4",
+        "exponent    00 = 0",
+        "fraction    101  (3 bits: 1.101b)",
+        "= +1.625 x 2^-4",
+        "value       0.1015625 (exact), shortest 0.1",
+        "abs error   +0.0015624999999999944",
+        "next down   0x24  0.09375",
+        "next up     0x26  0.109375",
+    ] {
+        assert!(out.contains(needle), "missing `{needle}` in\n{out}");
+    }
+    // Negative: the fields of the two's complement.
+    let out = ok(&["explain", "-0.1", "-f", "posit8"], "").join("\n");
+    assert!(out.contains("0xdb  = 11011011, negative"), "{out}");
+    assert!(
+        out.contains(
+            "1|01|00|101  (sign|regime|exponent|fraction; regime, exponent, fraction of the two's complement 0x25)"
+        ),
+        "{out}"
+    );
+    // The regime cuts an exponent bit: 0x7d = 0|111110|1 = 16^4 · 2^2.
+    let out = ok(&["explain", "262144", "-f", "posit8"], "").join("\n");
+    assert!(out.contains("exponent    1 -> 10 = 2  (1 of 2 bits: the regime cut off the low 1, read as 0)"), "{out}");
+    // Saturation, maxpos, NaR, zero.
+    let out = ok(&["explain", "1e9", "-f", "posit8e0"], "").join("\n");
+    assert!(out.contains("0x7f") && out.contains("fills the word") && out.contains("> maxpos"), "{out}");
+    let out = ok(&["explain", "nan", "-f", "posit16e1"], "").join("\n");
+    assert!(out.contains("0x8000  = 1000000000000000, NaR") && out.contains("value       nan (NaR)"), "{out}");
+    let out = ok(&["explain", "0", "-f", "posit12e1"], "").join("\n");
+    assert!(out.contains("0x000  = 000000000000, zero"), "{out}");
+    let out = ok(&["explain", "0.3", "-f", "posit<12,1>", "-r", "up"], "").join("\n");
+    assert!(out.contains("posit12e1  (12 bits, es 1") && out.contains("0x234  = 001000110100"), "{out}");
+}
+
+#[test]
+fn posit_errors() {
+    for (name, why) in [("posit40", "N = 40"), ("posit8e9", "ES = 9"), ("posit1", "N = 1"), ("posit<8>", "expected")] {
+        let err = fails(&["encode", "-f", name], "1\n");
+        assert!(err.contains(name) && err.contains(why) && err.contains("posit<N>e<ES>"), "{err}");
+    }
+    let err = fails(&["op", "-f", "posit8", "qdot"], "0x40 0x40\n0x40 0x40 0x40\n");
+    assert!(err.contains("line 2") && err.contains("qdot takes pairs of operands") && err.contains("got 3"), "{err}");
+    let err = fails(&["op", "-f", "e4m3", "qdot"], "0x38 0x38\n");
+    assert!(err.contains("qdot is for posits") && err.contains("float8_e4m3fn"), "{err}");
+    let err = fails(&["decode", "-f", "posit12e1"], "0x1000\n");
+    assert!(err.contains("0x1000") && err.contains("12 bits"), "{err}");
+    let err = fails(&["op", "-f", "posit8", "sqrt"], "0x40 0x40\n");
+    assert!(err.contains("sqrt takes 1 operand, got 2"), "{err}");
 }

@@ -10,13 +10,14 @@ use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use lowp::dynamic::{exact_decimal, FormatId, Op};
+use lowp::dynamic::{exact_decimal, Field, FormatId, Op, OpError, PositFormat};
 use lowp::{Overflow, Rounding};
 
 const FORMAT_HELP: &str = "Format name: ml_dtypes spelling (float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, \
 float8_e5m2fnuz, float8_e4m3b11fnuz, float8_e4m3, float6_e2m3fn, float6_e3m2fn, float4_e2m1fn, float8_e8m0fnu), \
-float16, bfloat16, float32, or an alias (e4m3, e5m2, fp4, e8m0, half, bf16, f32, ...; see `lowp formats --aliases`). \
-Case-insensitive";
+float16, bfloat16, float32, or an alias (e4m3, e5m2, fp4, e8m0, half, bf16, f32, ...; see `lowp formats --aliases`); \
+or a posit: posit8, posit16, posit32 (es 2, the 2022 standard), posit<N>e<ES> for any 2 <= N <= 32 and \
+0 <= ES <= 4 (posit8e0, posit16e1, posit12e1, ...; also posit<N,ES>). Case-insensitive";
 
 const ROUNDING_HELP: &str = "Rounding mode: nearest-even (default), toward-zero, up (toward +inf), \
 down (toward -inf), stochastic:SEED (random bits from SplitMix64 seeded with SEED, the high 32 bits of \
@@ -27,12 +28,15 @@ e.g. `0.3 0x80000000`; rounds away from zero when frac * 2^32 > bits)";
 #[command(
     name = "lowp",
     version,
-    about = "Correctly rounded low-precision floats (FP8, FP6, FP4, E8M0, f16, bf16, f32): a golden model",
-    long_about = "Correctly rounded low-precision floats (FP8, FP6, FP4, E8M0, f16, bf16, f32): a golden model \
-for hardware and software implementations.\n\nThe streaming commands (encode, decode, op) read one item per \
+    about = "Correctly rounded low-precision numbers (FP8, FP6, FP4, E8M0, f16, bf16, f32, posits): a golden model",
+    long_about = "Correctly rounded low-precision numbers (FP8, FP6, FP4, E8M0, f16, bf16, f32, posits): a golden \
+model for hardware and software implementations.\n\nThe streaming commands (encode, decode, op) read one item per \
 line from stdin and write one line per item to stdout; blank lines and text after `#` are ignored. Codes are \
 written as 0x + lower-case hex, zero-padded to the format's width (at least two digits). A bad line stops \
-the run with a message naming the line on stderr and exit status 1."
+the run with a message naming the line on stderr and exit status 1.\n\nPosits (posit<N>e<ES>, 2 <= N <= 32, \
+0 <= ES <= 4) round on the bit string (the 2022 standard's rule), saturate at +/-maxpos, never round a \
+nonzero value to 0, and have one NaR (the sign bit alone, e.g. 0x80), written `nan` (NaN and +/-inf encode to \
+it; `nar` is accepted too)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -41,13 +45,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print a table of every format: width, fields, bias, range, epsilon, special values.
+    /// Print a table of every format: width, fields, bias, range, epsilon, special values;
+    /// then the named posits: width, es, useed, maxpos, minpos, epsilon, NaR.
     Formats {
         /// Also list the accepted aliases of each name.
         #[arg(long)]
         aliases: bool,
+        /// Only these formats (any posit<N>e<ES> included); default: every named format.
+        #[arg(value_name = "NAME")]
+        formats: Vec<FormatId>,
     },
     /// Show how a decimal value is encoded: code and bit fields, exact value, error, neighbours.
+    ///
+    /// For posits the fields are sign | regime | exponent | fraction (of the two's complement
+    /// for a negative code), with the regime's k, the exponent bits the regime left (and the
+    /// ones it cut off), and the fraction.
     Explain {
         /// A decimal number (e.g. 0.1, -3.5e-3), or nan, inf, -inf.
         #[arg(allow_hyphen_values = true, value_name = "VALUE")]
@@ -68,7 +80,8 @@ enum Command {
     Encode {
         #[arg(short, long, value_name = "NAME", help = FORMAT_HELP)]
         format: FormatId,
-        /// Clamp overflow (and infinities) to +/- max instead of Inf/NaN.
+        /// Clamp overflow (and infinities) to +/- max instead of Inf/NaN. Posits ignore it: they
+        /// always saturate at +/-maxpos (and never round a nonzero value to 0); inf and nan give NaR.
         #[arg(long)]
         saturate: bool,
         #[arg(short, long, value_name = "MODE", default_value = "nearest-even", value_parser = parse_rounding, help = ROUNDING_HELP)]
@@ -83,7 +96,7 @@ enum Command {
     /// Decode codes (one per line on stdin: 0x.. hex or 0b.. binary) to their values.
     ///
     /// Prints the shortest text that reads back to the same f64 (every value of every format is
-    /// exact in f64): nan, inf, -inf for the specials.
+    /// exact in f64): nan, inf, -inf for the specials; a posit's NaR prints as nan.
     Decode {
         #[arg(short, long, value_name = "NAME", help = FORMAT_HELP)]
         format: FormatId,
@@ -92,13 +105,17 @@ enum Command {
         exact: bool,
     },
     /// Apply an operation to operand codes (one operation per line: `0xAA 0xBB`; one operand
-    /// for sqrt, three for fma = a*b+c): prints the result code.
+    /// for sqrt, three for fma = a*b+c, any number of pairs `a1 b1 a2 b2 ...` for qdot): prints
+    /// the result code.
     ///
-    /// Results are correctly rounded, nearest-even, non-saturating (the library's operators).
+    /// Results are correctly rounded, nearest-even, non-saturating (the library's operators);
+    /// posits saturate at +/-maxpos, and NaR in gives NaR out. qdot (posits only) is the
+    /// quire-fused dot product a1*b1 + a2*b2 + ...: accumulated exactly, rounded once.
     Op {
         #[arg(short, long, value_name = "NAME", help = FORMAT_HELP)]
         format: FormatId,
-        /// The operation: add, sub, mul, div, sqrt, fma (a*b+c, one rounding).
+        /// The operation: add, sub, mul, div, sqrt, fma (a*b+c, one rounding), qdot (posits:
+        /// fused dot product of the pairs a1 b1 a2 b2 ..., one rounding).
         #[arg(value_name = "OP")]
         op: Op,
         /// Also print the result's value after the code.
@@ -357,13 +374,19 @@ fn cmd_decode(out: &mut Out, fmt: FormatId, exact: bool) -> Result<(), Fail> {
 }
 
 fn cmd_op(out: &mut Out, fmt: FormatId, op: Op, values: bool) -> Result<(), Fail> {
+    if op == Op::Qdot && fmt.as_posit().is_none() {
+        return Err(Fail::Usage(OpError::Unsupported { op, format: fmt }.to_string()));
+    }
     let mut args: Vec<u64> = Vec::with_capacity(3);
     each_line(out, |text, out| {
         args.clear();
         for tok in text.split(|c: char| c.is_whitespace() || c == ',').filter(|t| !t.is_empty()) {
             args.push(parse_code(tok, fmt)?);
         }
-        if args.len() != op.arity() {
+        if !op.takes(args.len()) {
+            if op == Op::Qdot {
+                return bad(format!("{op} takes pairs of operands (a1 b1 a2 b2 ...), got {} in `{text}`", args.len()));
+            }
             let n = op.arity();
             return bad(format!(
                 "{op} takes {n} operand{}, got {} in `{text}`",
@@ -390,32 +413,78 @@ fn short_num(x: f64) -> String {
     }
 }
 
-fn cmd_formats(out: &mut Out, aliases: bool) -> Result<(), Fail> {
-    let mut head =
-        vec!["format", "bits", "e/m", "bias", "max", "min normal", "min subnormal", "epsilon", "-0", "Inf / NaN"];
-    if aliases {
-        head.push("aliases");
-    }
-    let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
-    for &id in FormatId::ALL {
-        let i = id.info();
-        let mut row = vec![
-            id.name().to_string(),
-            i.bits.to_string(),
-            format!("e{}m{}", i.exp_bits, i.man_bits),
-            i.bias.to_string(),
-            short_num(i.max),
-            short_num(i.min_normal),
-            if i.has_subnormals { short_num(i.min_subnormal) } else { "-".into() },
-            short_num(i.epsilon),
-            if i.has_neg_zero { "yes" } else { "no" }.into(),
-            i.specials.clone(),
-        ];
+fn cmd_formats(out: &mut Out, aliases: bool, only: &[FormatId]) -> Result<(), Fail> {
+    let list: &[FormatId] = if only.is_empty() { FormatId::ALL } else { only };
+    let (posits, ieee): (Vec<FormatId>, Vec<FormatId>) = list.iter().partition(|f| f.as_posit().is_some());
+    let alias_cell = |id: FormatId| id.aliases().join(", ");
+    if !ieee.is_empty() {
+        let mut head =
+            vec!["format", "bits", "e/m", "bias", "max", "min normal", "min subnormal", "epsilon", "-0", "Inf / NaN"];
         if aliases {
-            row.push(id.aliases().join(", "));
+            head.push("aliases");
         }
-        rows.push(row);
+        let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
+        for &id in &ieee {
+            let i = id.info();
+            let mut row = vec![
+                id.name().to_string(),
+                i.bits.to_string(),
+                format!("e{}m{}", i.exp_bits, i.man_bits),
+                i.bias.to_string(),
+                short_num(i.max),
+                short_num(i.min_normal),
+                if i.has_subnormals { short_num(i.min_subnormal) } else { "-".into() },
+                short_num(i.epsilon),
+                if i.has_neg_zero { "yes" } else { "no" }.into(),
+                i.specials.clone(),
+            ];
+            if aliases {
+                row.push(alias_cell(id));
+            }
+            rows.push(row);
+        }
+        write_table(out, &rows, 1..=7)?;
     }
+    if !posits.is_empty() {
+        if !ieee.is_empty() {
+            writeln!(out)?;
+        }
+        let mut head = vec!["posit", "bits", "es", "useed", "maxpos", "minpos", "epsilon", "NaR / Inf"];
+        if aliases {
+            head.push("aliases");
+        }
+        let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
+        for &id in &posits {
+            let i = id.info();
+            let Some(p) = i.posit else { continue };
+            let mut row = vec![
+                id.name().to_string(),
+                i.bits.to_string(),
+                p.es().to_string(),
+                (1u64 << p.useed_log2()).to_string(),
+                format!("2^{} = {}", p.max_scale(), short_num(i.max)),
+                format!("2^{} = {}", -p.max_scale(), short_num(i.min_normal)),
+                short_num(i.epsilon),
+                i.specials.clone(),
+            ];
+            if aliases {
+                row.push(alias_cell(id));
+            }
+            rows.push(row);
+        }
+        write_table(out, &rows, 1..=6)?;
+        if only.is_empty() {
+            writeln!(
+                out,
+                "(every posit<N>e<ES> with 2 <= N <= 32, 0 <= ES <= 4 is accepted, e.g. `lowp formats posit12e1`)"
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Columns padded to their widest cell; the columns in `numeric` right-aligned below the header.
+fn write_table(out: &mut Out, rows: &[Vec<String>], numeric: std::ops::RangeInclusive<usize>) -> Result<(), Fail> {
     let ncol = rows[0].len();
     let widths: Vec<usize> = (0..ncol).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
     for (k, row) in rows.iter().enumerate() {
@@ -423,8 +492,7 @@ fn cmd_formats(out: &mut Out, aliases: bool) -> Result<(), Fail> {
         for (c, cell) in row.iter().enumerate() {
             if c + 1 == ncol {
                 line.push_str(cell);
-            } else if (1..=7).contains(&c) && k > 0 {
-                // Numbers right-aligned.
+            } else if numeric.contains(&c) && k > 0 {
                 let _ = write!(line, "{cell:>w$}  ", w = widths[c]);
             } else {
                 let _ = write!(line, "{cell:<w$}  ", w = widths[c]);
@@ -496,6 +564,9 @@ fn explain_one(out: &mut Out, fmt: FormatId, value: &str, input: Option<f64>, r:
     let code = |o| fmt.parse_str(value, r, o).map_err(|e| Fail::Usage(format!("invalid number `{value}`: {e}")));
     let c = code(fmt.default_overflow())?;
     let cs = code(Overflow::Saturating)?;
+    if let Some(p) = i.posit {
+        return explain_posit(out, fmt, p, c, input, r);
+    }
     writeln!(
         out,
         "{}  ({} bits, e{}m{}, bias {}; {})",
@@ -526,6 +597,20 @@ fn explain_one(out: &mut Out, fmt: FormatId, value: &str, input: Option<f64>, r:
     } else {
         writeln!(out, "  value       {}", f64_text(v))?;
     }
+    error_and_neighbours(out, fmt, c, v, input)?;
+    if cs != c {
+        writeln!(
+            out,
+            "  saturating  {}  {}  (with --saturate; the default is non-saturating)",
+            fmt.hex(cs),
+            exact_decimal(fmt.decode(cs).unwrap_or(f64::NAN))
+        )?;
+    }
+    Ok(())
+}
+
+/// The error lines and the two neighbours of code `c` (value `v`).
+fn error_and_neighbours(out: &mut Out, fmt: FormatId, c: u64, v: f64, input: Option<f64>) -> Result<(), Fail> {
     match input {
         Some(x) if x.is_finite() && v.is_finite() => {
             let abs = v - x;
@@ -548,15 +633,135 @@ fn explain_one(out: &mut Out, fmt: FormatId, value: &str, input: Option<f64>, r:
             writeln!(out, "  {label:<10}  {}  {nv}", fmt.hex(n))?;
         }
     }
-    if cs != c {
-        writeln!(
-            out,
-            "  saturating  {}  {}  (with --saturate; the default is non-saturating)",
-            fmt.hex(cs),
-            exact_decimal(fmt.decode(cs).unwrap_or(f64::NAN))
-        )?;
-    }
     Ok(())
+}
+
+/// `explain` for a posit: the code in binary, its fields (sign | regime | exponent | fraction)
+/// and what each one contributes, the value, the errors and the neighbours.
+fn explain_posit(
+    out: &mut Out,
+    fmt: FormatId,
+    p: PositFormat,
+    c: u64,
+    input: Option<f64>,
+    r: Rounding,
+) -> Result<(), Fail> {
+    let i = fmt.info();
+    let useed = 1u64 << p.useed_log2();
+    writeln!(
+        out,
+        "{}  ({} bits, es {}, useed {useed} = 2^{}, maxpos 2^{}, minpos 2^-{}; {}; saturating)",
+        fmt.name(),
+        i.bits,
+        p.es(),
+        p.useed_log2(),
+        p.max_scale(),
+        p.max_scale(),
+        rounding_name(r)
+    )?;
+    let v = fmt.decode(c).unwrap_or(f64::NAN);
+    let fields = fmt.fields(c).unwrap_or_default();
+    let bits: Vec<String> = fields.iter().map(Field::to_string).collect();
+    let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+    let binary = format!("{c:0w$b}", w = p.n() as usize);
+    let neg = c >> (p.n() - 1) & 1 == 1;
+    let class = if c == 0 {
+        "zero"
+    } else if c == p.nar_code() {
+        "NaR (not a real)"
+    } else if neg {
+        "negative"
+    } else {
+        "positive"
+    };
+    writeln!(out, "  code        {}  = {binary}, {class}", fmt.hex(c))?;
+    if c == 0 || c == p.nar_code() {
+        writeln!(out, "  fields      {}  (sign|no regime: all other bits 0)", bits.join("|"))?;
+    } else {
+        let of = if neg {
+            let mag = c.wrapping_neg() & fmt.max_code();
+            format!("; regime, exponent, fraction of the two's complement {}", fmt.hex(mag))
+        } else {
+            String::new()
+        };
+        writeln!(out, "  fields      {}  ({}{of})", bits.join("|"), names.join("|"))?;
+        for line in posit_field_lines(p, &fields) {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    if v.is_finite() {
+        writeln!(out, "  value       {} (exact), shortest {}", exact_decimal(v), value_text(fmt, c))?;
+    } else {
+        writeln!(out, "  value       nan (NaR)")?;
+    }
+    if let Some(x) = input.filter(|x| x.is_finite() && *x != 0.0) {
+        if x.abs() > i.max {
+            writeln!(out, "  saturated   |input| > maxpos: posits give +/-maxpos, never NaR")?;
+        } else if x.abs() < i.min_normal {
+            writeln!(out, "  saturated   |input| < minpos: posits give +/-minpos, never 0")?;
+        }
+    }
+    error_and_neighbours(out, fmt, c, v, input)
+}
+
+/// What the regime, exponent and fraction fields of a nonzero real posit contribute.
+fn posit_field_lines(p: PositFormat, fields: &[Field]) -> Vec<String> {
+    let get = |n: &str| fields.iter().find(|f| f.name == n).copied();
+    let mut lines = Vec::new();
+    let Some(reg) = get("regime") else { return lines };
+    let w = reg.width;
+    let first = reg.value >> (w - 1) & 1;
+    // The run of `first` bits from the top of the field.
+    let run = (0..w).take_while(|&j| reg.value >> (w - 1 - j) & 1 == first).count() as i32;
+    let k = if first == 1 { run - 1 } else { -run };
+    let ended = if run as u32 == w { "fills the word, no terminating bit" } else { "then the terminating bit" };
+    let what = match (first, run) {
+        (1, 1) => "one",
+        (1, _) => "ones",
+        (_, 1) => "zero",
+        _ => "zeros",
+    };
+    lines.push(format!(
+        "regime      {reg}: a run of {run} {what}, {ended}: k = {k}, useed^k = 2^{}",
+        k * p.useed_log2() as i32
+    ));
+    let es = p.es();
+    let e = match get("exponent") {
+        Some(x) if x.width == es => {
+            lines.push(format!("exponent    {x} = {}", x.value));
+            x.value
+        }
+        Some(x) => {
+            let e = x.value << (es - x.width);
+            lines.push(format!(
+                "exponent    {x} -> {e:0es$b} = {e}  ({} of {es} bits: the regime cut off the low {}, read as 0)",
+                x.width,
+                es - x.width,
+                es = es as usize
+            ));
+            e
+        }
+        None if es > 0 => {
+            lines.push(format!("exponent    none  (the regime cut off all {es} bits, read as 0)"));
+            0
+        }
+        None => 0,
+    };
+    let (frac, flen) = match get("fraction") {
+        Some(f) => (format!("{f}"), f.width),
+        None => (String::new(), 0),
+    };
+    if flen > 0 {
+        lines.push(format!("fraction    {frac}  ({flen} bit{}: 1.{frac}b)", if flen == 1 { "" } else { "s" }));
+    } else {
+        lines.push("fraction    none  (1.0)".to_string());
+    }
+    let scale = k * p.useed_log2() as i32 + e as i32;
+    let sig = 1.0 + get("fraction").map_or(0.0, |f| f.value as f64 / (1u64 << f.width) as f64);
+    let sign = if get("sign").is_some_and(|s| s.value == 1) { "-" } else { "+" };
+    let dot = if flen > 0 { format!(".{frac}") } else { String::new() };
+    lines.push(format!("reads       {sign}2^({}*{k} + {e}) x 1{dot}b = {sign}{sig} x 2^{scale}", p.useed_log2()));
+    lines
 }
 
 fn cmd_explain(out: &mut Out, value: &str, fmt: Option<FormatId>, rounding: RoundingArg) -> Result<(), Fail> {
@@ -595,7 +800,7 @@ fn cmd_explain(out: &mut Out, value: &str, fmt: Option<FormatId>, rounding: Roun
 
 fn run(cli: Cli, out: &mut Out) -> Result<(), Fail> {
     match cli.command {
-        Command::Formats { aliases } => cmd_formats(out, aliases),
+        Command::Formats { aliases, formats } => cmd_formats(out, aliases, &formats),
         Command::Explain { value, format, rounding } => cmd_explain(out, &value, format, rounding),
         Command::Encode { format, saturate, rounding, exact, shortest } => {
             cmd_encode(out, format, saturate, rounding, exact, shortest)

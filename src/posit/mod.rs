@@ -5,9 +5,18 @@
 //! exact value's infinite posit encoding cut at N bits) — done by the crate's one rounding core
 //! ([`crate::round::round_increment`]) on that bit string. A nonzero real never rounds to 0 or
 //! NaR: magnitudes above maxpos give maxpos, below minpos give minpos, in every rounding mode.
-//! Arithmetic is exact ([`Exact`]) and rounded once.
+//! Arithmetic is correctly rounded: the exact result ([`Exact`]) rounded once. Posits of 8 bits
+//! or fewer read `+ − × ÷ √` from tables built from that exact path on first use (with `std`);
+//! wider ones (and all without `std`) use integer kernels (`fast`) that feed the same encoder.
 
+mod fast;
+mod num;
+mod quire;
 mod storage;
+#[cfg(feature = "std")]
+mod table;
+
+pub use quire::{dot, DotError, Quire};
 
 pub use storage::{PositBits, Width, WidthStorage};
 
@@ -25,7 +34,7 @@ use crate::round::round_increment;
 /// ```
 /// use lowp::{LowpFloat, P16, P8E0};
 /// let x = P16::from_f64(3.0);
-/// assert_eq!(x.to_bits(), 0x5000);
+/// assert_eq!(x.to_bits(), 0x4c00);
 /// assert_eq!((x / P16::from_f64(0.0)).is_nan(), true);       // x/0 = NaR
 /// assert_eq!(P8E0::max_value().to_f64(), 64.0);                // maxpos = useed^(n-2)
 /// assert_eq!(P8E0::from_f64(1e9).to_f64(), 64.0);              // saturates, never NaR
@@ -84,71 +93,87 @@ pub(crate) fn decode(code: u64, n: u32, es: u32) -> Exact {
 /// Round an exact value into an N-bit posit code (two's complement, low `n` bits).
 #[inline]
 pub(crate) fn encode(x: Exact, n: u32, es: u32, mode: Rounding) -> u64 {
+    match x {
+        Exact::Nan | Exact::Inf { .. } => 1u64 << (n - 1),
+        Exact::Zero { .. } => 0,
+        Exact::Finite { neg, sig, exp, sticky } => {
+            let lz = sig.leading_zeros();
+            let sig = sig << lz;
+            // The leading one to bit 62 − es; the es + 1 bits shifted out join the sticky flag
+            // (a sticky value has a full 64-bit significand: its lost tail is below those).
+            let frac = sig >> (es + 1);
+            let sticky = sticky || sig << (63 - es) != 0;
+            encode_parts(neg, exp + 63 - lz as i32, frac, sticky, n, es, mode)
+        }
+    }
+}
+
+/// The one posit encoder: round `(−1)^neg · (frac + δ) · 2^(scale − 62 + es)` (the leading one
+/// of `frac` at bit 62 − es; `0 < δ < 1` when `sticky`, else `δ = 0`) into an N-bit code (two's
+/// complement, low `n` bits).
+///
+/// The infinite bit string after the sign — regime, terminator, `es` exponent bits, then the
+/// fraction (`frac` without its leading one) — is cut after `n − 1` bits; the bits after it go
+/// to the rounding core ([`round_increment`]) as a 64-bit fraction of a unit plus a sticky flag.
+///
+/// The first 64 bits of the string are built in a u64 without a branch on the regime's sign:
+/// `10` (k ≥ 0) or `01` (k < 0), then the exponent and the fraction, shifted right
+/// *arithmetically* by `k` or `−k − 1`, which repeats the first bit into the run of k + 1 ones
+/// (then the 0) or of −k zeros (then the 1). Of those 64 bits, n − 1 ≤ 31 are kept and the next
+/// 65 − n ≥ 33 are the top of the rounding fraction, exact; the bits shifted out only set the
+/// sticky flag. That decides every mode exactly as the full fraction would: nearest-even needs
+/// the first bit and whether any other is set, the directed modes whether any is set, and
+/// stochastic rounding the first 32 and the rest's flag.
+#[inline(always)]
+pub(crate) fn encode_parts(neg: bool, scale: i32, frac: u64, sticky: bool, n: u32, es: u32, mode: Rounding) -> u64 {
+    debug_assert!(frac >> (62 - es) == 1);
     let mask = u64::MAX >> (64 - n);
-    let nar = 1u64 << (n - 1);
-    let maxpos = nar - 1;
-    let (neg, sig, exp, sticky) = match x {
-        Exact::Nan | Exact::Inf { .. } => return nar,
-        Exact::Zero { .. } => return 0,
-        Exact::Finite { neg, sig, exp, sticky } => (neg, sig, exp, sticky),
-    };
-    let lz = sig.leading_zeros();
-    let scale = exp + 63 - lz as i32; // floor(log2 |x|)
+    let maxpos = (1u64 << (n - 1)) - 1;
     let max_scale = ((n - 2) << es) as i32;
-    let mag = if scale >= max_scale {
-        maxpos
-    } else if scale < -max_scale {
-        1
-    } else {
-        let k = scale >> es; // floor division
-        let e = (scale - (k << es)) as u128;
-        // The infinite bit string after the sign, left-aligned in a u128 (`len` bits used):
-        // regime, terminator, exponent, then the fraction (sig without its leading 1).
-        let (regime, rlen) = if k >= 0 {
-            // k+1 ones then a zero.
-            let ones = (k + 1) as u32;
-            ((!0u128 >> (128 - ones)) << 1, ones + 1)
+    // −max_scale ≤ scale < max_scale, or saturate (one unsigned comparison).
+    let mag = if (scale.wrapping_add(max_scale) as u32) >= (2 * max_scale) as u32 {
+        if scale >= max_scale {
+            maxpos
         } else {
-            (1u128, (-k) as u32 + 1)
-        };
-        // rlen <= n here (|k| <= n-2), so there is room for the exponent.
-        let mut bits = regime << (128 - rlen);
-        let mut len = rlen;
-        if es > 0 {
-            bits |= e << (128 - len - es);
-            len += es;
+            1
         }
-        // Fraction: the 63 - lz bits of sig below its leading one.
-        let flen = 63 - lz;
-        let frac = (sig as u128) & ((1u128 << flen) - 1);
-        let mut st = sticky;
-        if flen > 0 {
-            if len + flen <= 128 {
-                bits |= frac << (128 - len - flen);
-            } else {
-                let drop = len + flen - 128;
-                bits |= frac >> drop;
-                st |= frac & ((1u128 << drop) - 1) != 0;
-            }
-        }
-        // Keep n-1 bits; the next 64 are the rounding fraction; the rest folds into sticky.
-        let kept = (bits >> (128 - (n - 1))) as u64;
-        let after = bits << (n - 1);
-        let rest = (after >> 64) as u64;
-        st |= after as u64 != 0;
+    } else {
+        // k = ⌊scale / 2^es⌋, −(n − 2) ≤ k ≤ n − 3, is negative exactly when scale is.
+        let kmask = scale >> 31; // −1 when k < 0
+        let e = scale & ((1 << es) - 1);
+        // `10` or `01`, then the exponent (es + 2 bits), then the fraction: the leading one of
+        // `frac` is the `+ 1` of `head`.
+        let head_m1 = (e + (kmask << es) + ((2 << es) - 1)) as u64;
+        let hi = (head_m1 << (62 - es)) + frac;
+        let sh = ((scale ^ kmask) >> es) as u32 & 63; // k or !k = −k − 1: 0 ..= n − 3
+        let string = ((hi as i64) >> sh) as u64;
+        let len = sh + 2 + es; // regime, terminator and exponent bits
+        let kept = string >> (65 - n);
+        let rest = string << (n - 1);
+        let st = sticky || (string << sh) != hi;
         let up = match mode {
             // Where the cut falls inside the regime or exponent bits, neighbouring posits are
             // powers of two more than one binade apart and the bit string is not linear in the
             // value: stochastic rounding is decided in value space there, so that it stays
             // unbiased (E[round(x)] = x).
-            Rounding::Stochastic(r) if rlen + es > n - 1 => {
-                stochastic_in_value_space(kept, n, es, sig, exp, st || sticky, r)
+            Rounding::Stochastic(r) if len > n - 1 => {
+                stochastic_in_value_space(kept, n, es, frac, scale - 62 + es as i32, st, r)
             }
-            _ => round_increment(neg, kept & 1 != 0, rest, st, mode),
+            // Nearest-even: the sticky flag and the kept bit go into the last bit of `rest`
+            // (zero: n − 1 ≥ 1 bits were shifted in). That changes nothing but the exact tie
+            // rest = ½, which becomes "above ½" when either is set — precisely the cases where
+            // the core rounds a tie up — so the core's decision is one comparison.
+            Rounding::NearestEven => {
+                round_increment(neg, false, rest | ((kept | st as u64) & 1), false, Rounding::NearestEven)
+            }
+            // Other modes: only the sticky flag goes into that bit (any nonzero bit below the
+            // first 32 gives the same decision in every mode).
+            _ => round_increment(neg, kept & 1 != 0, rest | st as u64, false, mode),
         };
-        let m = kept + up as u64;
-        // Never round to 0 or past maxpos (into NaR).
-        m.clamp(1, maxpos)
+        // Inside the range the regime's terminator is among the kept bits, so
+        // 1 ≤ kept ≤ maxpos − 1: rounding never reaches 0 or NaR.
+        debug_assert!(kept >= 1 && kept < maxpos);
+        kept + up as u64
     };
     if neg {
         mag.wrapping_neg() & mask
@@ -461,7 +486,7 @@ where
     }
     #[inline]
     fn sqrt(self) -> Self {
-        Self::round_exact(self.to_exact().sqrt(), Rounding::NearestEven, Overflow::Saturating)
+        Self::from_code(sqrt_code::<N, ES>(self.code()))
     }
 }
 
@@ -477,17 +502,53 @@ where
     }
 }
 
+/// `a + b`, `a · b`, `a / b` and `√a` on codes: through the result tables for N ≤ 8 (with
+/// `std`), else through the integer kernels. Both give exactly the rounding of the exact
+/// result (the tables are built from the exact path; the kernels are checked against it).
+#[inline(always)]
+fn add_code<const N: u32, const ES: u32>(a: u64, b: u64) -> u64 {
+    #[cfg(feature = "std")]
+    if N <= 8 {
+        return table::binary(table::ADD, a, b, N, ES);
+    }
+    fast::add(a, b, N, ES)
+}
+#[inline(always)]
+fn mul_code<const N: u32, const ES: u32>(a: u64, b: u64) -> u64 {
+    #[cfg(feature = "std")]
+    if N <= 8 {
+        return table::binary(table::MUL, a, b, N, ES);
+    }
+    fast::mul(a, b, N, ES)
+}
+#[inline(always)]
+fn div_code<const N: u32, const ES: u32>(a: u64, b: u64) -> u64 {
+    #[cfg(feature = "std")]
+    if N <= 8 {
+        return table::binary(table::DIV, a, b, N, ES);
+    }
+    fast::div(a, b, N, ES)
+}
+#[inline(always)]
+fn sqrt_code<const N: u32, const ES: u32>(a: u64) -> u64 {
+    #[cfg(feature = "std")]
+    if N <= 8 {
+        return table::sqrt(a, N, ES);
+    }
+    fast::sqrt(a, N, ES)
+}
+
 macro_rules! posit_binop {
-    ($Tr:ident, $m:ident, $TrA:ident, $ma:ident, $op:tt) => {
+    ($Tr:ident, $m:ident, $TrA:ident, $ma:ident, $op:tt, $code:ident) => {
         impl<const N: u32, const ES: u32> $Tr for Posit<N, ES>
         where
             Width<N>: WidthStorage,
         {
             type Output = Self;
-            /// Exact, then rounded once (nearest-even on the bit string; NaR in, NaR out).
+            /// Correctly rounded (nearest-even on the bit string; NaR in, NaR out).
             #[inline]
             fn $m(self, rhs: Self) -> Self {
-                Self::round_exact(self.to_exact() $op rhs.to_exact(), Rounding::NearestEven, Overflow::Saturating)
+                Self::from_code($code::<N, ES>(self.code(), rhs.code()))
             }
         }
         impl<const N: u32, const ES: u32> $TrA for Posit<N, ES>
@@ -501,16 +562,16 @@ macro_rules! posit_binop {
         }
     };
 }
-posit_binop!(Add, add, AddAssign, add_assign, +);
-posit_binop!(Mul, mul, MulAssign, mul_assign, *);
-posit_binop!(Div, div, DivAssign, div_assign, /);
+posit_binop!(Add, add, AddAssign, add_assign, +, add_code);
+posit_binop!(Mul, mul, MulAssign, mul_assign, *, mul_code);
+posit_binop!(Div, div, DivAssign, div_assign, /, div_code);
 
 impl<const N: u32, const ES: u32> Sub for Posit<N, ES>
 where
     Width<N>: WidthStorage,
 {
     type Output = Self;
-    /// `self + (-rhs)`, exact then rounded once.
+    /// `self + (-rhs)` (negation is exact), correctly rounded.
     #[inline]
     fn sub(self, rhs: Self) -> Self {
         self + -rhs

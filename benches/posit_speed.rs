@@ -1,0 +1,91 @@
+//! Posit arithmetic speed: add, mul, div, sqrt on 4096 random codes for posit8, posit16 and
+//! posit32 (the 2022 standard, es = 2), lowp beside `fast-posit` on the same inputs.
+//!
+//! ```text
+//! cargo bench --bench posit_speed -- --warm-up-time 1 --measurement-time 3
+//! ```
+//!
+//! Each iteration runs the operation on 4096 independent random pairs of codes (uniform over
+//! all codes), so the throughput criterion reports is in operations: ns/op is the iteration
+//! time / 4096. posit8 reads result tables (built on first use, during warm-up); posit16 and
+//! posit32 run the integer kernels of `src/posit/fast.rs`.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use lowp::{LowpFloat, P16, P32, P8};
+
+/// Operations per iteration.
+const M: usize = 4096;
+
+use lowp::rng::SplitMix64 as SplitMix;
+
+fn codes(seed: u64) -> Vec<u64> {
+    let mut r = SplitMix::new(seed);
+    (0..M).map(|_| r.next_u64()).collect()
+}
+
+macro_rules! width {
+    ($c:expr, $name:literal, $L:ty, $bits:ty, $F:ty, $fbits:ty) => {{
+        let a: Vec<$L> = codes(1).into_iter().map(|c| <$L>::from_bits(c as $bits)).collect();
+        let b: Vec<$L> = codes(2).into_iter().map(|c| <$L>::from_bits(c as $bits)).collect();
+        let fa: Vec<$F> = a.iter().map(|x| <$F>::from_bits(x.to_bits() as $fbits)).collect();
+        let fb: Vec<$F> = b.iter().map(|x| <$F>::from_bits(x.to_bits() as $fbits)).collect();
+        let mut out = vec![<$L>::default(); M];
+        let mut fout = vec![<$F>::ZERO; M];
+        macro_rules! binop {
+            ($op:tt, $opname:literal) => {{
+                let mut g = $c.benchmark_group(concat!($name, "_", $opname));
+                g.throughput(Throughput::Elements(M as u64));
+                g.bench_function("lowp", |bn| {
+                    bn.iter(|| {
+                        for ((o, &x), &y) in out.iter_mut().zip(black_box(&a)).zip(black_box(&b)) {
+                            *o = x $op y;
+                        }
+                        black_box(&mut out);
+                    })
+                });
+                g.bench_function("fast-posit", |bn| {
+                    bn.iter(|| {
+                        for ((o, &x), &y) in fout.iter_mut().zip(black_box(&fa)).zip(black_box(&fb)) {
+                            *o = x $op y;
+                        }
+                        black_box(&mut fout);
+                    })
+                });
+                g.finish();
+            }};
+        }
+        binop!(+, "add");
+        binop!(*, "mul");
+        binop!(/, "div");
+        let mut g = $c.benchmark_group(concat!($name, "_sqrt"));
+        g.throughput(Throughput::Elements(M as u64));
+        g.bench_function("lowp", |bn| {
+            bn.iter(|| {
+                for (o, &x) in out.iter_mut().zip(black_box(&a)) {
+                    *o = x.sqrt();
+                }
+                black_box(&mut out);
+            })
+        });
+        g.bench_function("fast-posit", |bn| {
+            bn.iter(|| {
+                for (o, &x) in fout.iter_mut().zip(black_box(&fa)) {
+                    *o = x.sqrt();
+                }
+                black_box(&mut fout);
+            })
+        });
+        g.finish();
+    }};
+}
+
+fn posit_speed(c: &mut Criterion) {
+    width!(c, "posit8", P8, u8, fast_posit::p8, i8);
+    width!(c, "posit16", P16, u16, fast_posit::p16, i16);
+    width!(c, "posit32", P32, u32, fast_posit::p32, i32);
+}
+
+criterion_group!(benches, posit_speed);
+criterion_main!(benches);
