@@ -26,7 +26,7 @@ use crate::format::Rounding;
 /// The absolute value's n − 1 bits after the sign, left-aligned in 32 bits (the low 33 − n bits
 /// zero); 0 exactly for the codes 0 and NaR (its own negation). Magnitudes compare like these.
 #[inline(always)]
-pub(crate) fn abs_body(code: u64, n: u32) -> u32 {
+pub(crate) const fn abs_body(code: u64, n: u32) -> u32 {
     let c = (code as u32) << (32 - n);
     let s = ((c as i32) >> 31) as u32;
     (c ^ s).wrapping_sub(s) << 1
@@ -36,7 +36,7 @@ pub(crate) fn abs_body(code: u64, n: u32) -> u32 {
 /// `sig · 2^(scale − 31)` with bit 31 of `sig` set (at most n − 3 ≤ 29 fraction bits follow,
 /// so bits 0 and 1 are zero).
 #[inline(always)]
-pub(crate) fn unpack(x: u32, es: u32) -> (i32, u32) {
+pub(crate) const fn unpack(x: u32, es: u32) -> (i32, u32) {
     debug_assert!(x != 0);
     // All ones when the regime is a run of ones.
     let ones = ((x as i32) >> 31) as u32;

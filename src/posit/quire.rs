@@ -30,25 +30,9 @@ const fn quire_limbs(n: u32, es: u32) -> usize {
 /// regime by a leading-bit count); `const` so that the 8-bit formats can tabulate it.
 #[inline(always)]
 const fn split(code: u64, n: u32, es: u32) -> (bool, u32, i32) {
-    // The code left-aligned as a signed integer; negation commutes with the shift, so its
-    // magnitude shifted once more is the n − 1 bits after the sign, left-aligned (the low
-    // 65 − n ≥ 33 bits are zero).
-    let c = (code << (64 - n)) as i64;
-    let neg = c < 0;
-    let x = c.unsigned_abs() << 1;
-    // All ones when the regime is a run of ones.
-    let ones = ((x as i64) >> 63) as u64;
-    // The run length, 1 ..= n − 1 (the low bit is spare: `| 1` tells the compiler that the
-    // operand is nonzero).
-    let run = ((x ^ ones) | 1).leading_zeros();
-    // k = run − 1 for a run of ones, −run for a run of zeros.
-    let k = (run as i32 - 1) ^ !(ones as i32);
-    // Drop the regime and its terminator (run + 1 ≤ n ≤ 32 bits); missing bits read as 0.
-    let x = x << (run + 1);
-    let (e, x) = if es == 0 { (0, x) } else { ((x >> (64 - es)) as i32, x << es) };
-    // At most n − 3 ≤ 29 fraction bits: all of them are in the top 31 bits of x.
-    let sig = (1u32 << 31) | (x >> 33) as u32;
-    (neg, sig, (k << es) + e)
+    // The same decoder as the arithmetic kernels: magnitude body, then regime/exponent/fraction.
+    let (scale, sig) = super::fast::unpack(super::fast::abs_body(code, n), es);
+    (code >> (n - 1) & 1 != 0, sig, scale)
 }
 
 /// [`split`] of every 8-bit code, packed as `sig | (scale as u16) << 32 | neg << 48` (codes 0
