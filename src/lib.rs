@@ -24,6 +24,8 @@
 extern crate std;
 
 mod arch;
+#[cfg(feature = "std")]
+pub mod block;
 pub mod bulk;
 pub mod decimal;
 pub mod dynamic;

@@ -1,0 +1,345 @@
+//! The quantizer: scales by each scheme's rule, element codes by one correctly rounded step.
+//!
+//! # Why one `f64` division rounds correctly
+//!
+//! Every element code is the value `x / d` rounded to the element format (nearest-even,
+//! saturating), where `x` is the `f32` input and `d` the block's whole scale. `d` is exact in
+//! `f64`: it is an `f32` (24 significant bits), or a product of an `f32` and a block scale of at
+//! most 11 significant bits (f16, bf16, E4M3, an 8-bit integer): at most 35 bits. The quotient is
+//! computed as one `f64` division, rounded once to 53 bits, and then rounded to the element
+//! format. That second rounding gives the same code as rounding the exact quotient, because
+//! the exact quotient is either exactly a rounding boundary (a midpoint `m` between two adjacent
+//! element values, `m` of at most 9 significant bits, or the saturation threshold) — and then
+//! the division is exact and so is the `f64` — or it is far from every boundary: if
+//! `x / d ≠ m`, then `x − m·d ≠ 0` where `x` and `m·d` (≤ 35 + 9 = 44 bits) are multiples of a
+//! common unit `u` with `|m·d| < 2^44 u`, so `|x/d − m| ≥ u/d > 2^−45 |m|`, while the `f64` error
+//! is below `2^−53 |x/d|`. Rounding to nearest is monotone, so a quotient that stays on one side
+//! of every boundary rounds the same way.
+//!
+//! The block scale is found the same way (`amax / (q_max · outer)`: divisor ≤ 7 + 24 bits,
+//! boundaries of at most 12 bits in f16, so the gap `2^−44` again exceeds `2^−53`), and the
+//! `f32` scales by an `f32` division of two `f32`s, which IEEE 754 rounds correctly by itself.
+//!
+//! MX blocks divide by a power of two: `x · 2^−e` in `f32` is exact unless the product falls
+//! below `2^−126`, and such a product is far below half the smallest element subnormal (at
+//! least `2^−16 · 2^−1`), so it rounds to zero either way.
+
+use super::scheme::{round_ties_even, Element, NonFinite, Outer, ScaleEncoding, ScaleRule, Scheme};
+use super::storage::{pack_codes, set_scale};
+use crate::bulk::encode_lane;
+use crate::format::{LowpFloat, Overflow, Rounding};
+use crate::minifloat::{E2M1FN, E2M3FN, E3M2FN, E4M3FN, E5M2};
+
+/// `|x|` as bits, for comparing magnitudes (NaN and ∞ compare above every finite value).
+#[inline(always)]
+fn abs_bits(x: f32) -> u32 {
+    x.to_bits() & 0x7fff_ffff
+}
+
+/// The first non-finite value of `x`, if any, with its index.
+pub(crate) fn first_non_finite(x: &[f32]) -> Option<(usize, f32)> {
+    // Fast scan first (vectorisable), the position only when there is one.
+    let any = x.iter().fold(0u32, |m, &v| m.max(abs_bits(v))) >= 0x7f80_0000;
+    if !any {
+        return None;
+    }
+    x.iter().position(|v| !v.is_finite()).map(|i| (i, x[i]))
+}
+
+/// The largest finite magnitude of `x` (0 when there is none).
+#[inline]
+pub(crate) fn amax_finite(x: &[f32]) -> f32 {
+    let m = x.iter().fold(0u32, |m, &v| {
+        let a = abs_bits(v);
+        if a < 0x7f80_0000 {
+            m.max(a)
+        } else {
+            m
+        }
+    });
+    f32::from_bits(m)
+}
+
+/// The row or tensor scale for data of largest magnitude `amax`:
+/// `amax / (q_max · S_max)` in `f32` (one correctly rounded division; the divisor is an exact
+/// integer or `6 · 448`), where `S_max` is the block scale's largest value (`2^M − 1` for
+/// two-level VSQ, 448 for NVFP4's E4M3, 1 without block scales). 0 for `amax = 0`; the smallest
+/// positive `f32` when the quotient underflows to 0.
+pub(crate) fn outer_scale(s: &Scheme, amax: f32) -> f32 {
+    if s.outer() == Outer::None {
+        return 1.0;
+    }
+    let smax = match s.scale() {
+        ScaleEncoding::UInt(m) => ((1u32 << m) - 1) as f32,
+        ScaleEncoding::E4M3 => 448.0,
+        _ => 1.0,
+    };
+    let g = amax / (s.element().max() as f32 * smax);
+    if g == 0.0 && amax > 0.0 {
+        f32::from_bits(1)
+    } else {
+        g
+    }
+}
+
+/// A block scale: its stored code and the block's whole divisor `d` (exact in `f64`).
+#[derive(Clone, Copy, Debug)]
+struct BlockScale {
+    code: u32,
+    d: f64,
+}
+
+/// The scale code `target` (> 0) rounds to in `enc` (nearest-even, saturating at the largest
+/// finite value, at least the smallest positive value).
+fn encode_scale(enc: ScaleEncoding, target: f64) -> u32 {
+    let (code, min_pos) = match enc {
+        ScaleEncoding::F16 => {
+            (half::f16::from_f64_with(target, Rounding::NearestEven, Overflow::Saturating).to_bits() as u32, 1)
+        }
+        ScaleEncoding::BF16 => {
+            (half::bf16::from_f64_with(target, Rounding::NearestEven, Overflow::Saturating).to_bits() as u32, 1)
+        }
+        ScaleEncoding::E4M3 => (crate::Float8E4M3FN::from_f64_saturating(target).to_bits() as u32, 1),
+        ScaleEncoding::F32 => (f32::from_f64_with(target, Rounding::NearestEven, Overflow::Saturating).to_bits(), 1),
+        ScaleEncoding::UInt(m) => {
+            let max = ((1u32 << m) - 1) as f64;
+            (round_ties_even(target).clamp(0.0, max) as u32, 1)
+        }
+        ScaleEncoding::None | ScaleEncoding::E8M0 => unreachable!("not a searched scale"),
+    };
+    if code == 0 {
+        min_pos
+    } else {
+        code
+    }
+}
+
+/// The next scale code above `code` (itself at the top).
+fn next_scale_code(enc: ScaleEncoding, code: u32) -> u32 {
+    let up = code + 1;
+    let ok = match enc {
+        ScaleEncoding::UInt(m) => up < (1 << m),
+        ScaleEncoding::E4M3 => up <= 0x7e,
+        ScaleEncoding::F16 => up < 0x7c00,
+        ScaleEncoding::BF16 => up < 0x7f80,
+        ScaleEncoding::F32 => up < 0x7f80_0000,
+        _ => false,
+    };
+    if ok {
+        up
+    } else {
+        code
+    }
+}
+
+/// The scale of a nonzero block of largest magnitude `amax` under the AbsMax rule, and the
+/// `α`-scaled candidates of the MSE rule (`α = num / 64`).
+fn abs_max_scale(s: &Scheme, amax: f32, outer: f32, num: u32) -> BlockScale {
+    let enc = s.scale();
+    let qmax = s.element().max();
+    let code = if enc == ScaleEncoding::F32 && num == 64 {
+        // One IEEE division of two f32s: correctly rounded by itself.
+        let g = amax / qmax as f32;
+        if g == 0.0 {
+            1
+        } else {
+            g.to_bits()
+        }
+    } else {
+        encode_scale(enc, amax as f64 * num as f64 / 64.0 / (qmax * outer as f64))
+    };
+    scale_of(enc, code, outer)
+}
+
+fn scale_of(enc: ScaleEncoding, code: u32, outer: f32) -> BlockScale {
+    BlockScale { code, d: enc.decode(code) * outer as f64 }
+}
+
+/// MX: the E8M0 exponent of a block of largest magnitude `amax` by the floor or round-up rule.
+pub(crate) fn mx_exponent(rule: ScaleRule, element: Element, amax: f32) -> i32 {
+    if amax == 0.0 {
+        return -127;
+    }
+    let bits = amax.to_bits();
+    let biased = (bits >> 23) as i32;
+    // ⌊log2 amax⌋, subnormals included.
+    let fl = if biased == 0 { -149 + (31 - bits.leading_zeros() as i32) } else { biased - 127 };
+    let emax = element.mx_emax().expect("MX element");
+    let e = match rule {
+        ScaleRule::MxRoundUp => {
+            // The least e with amax ≤ max_elem · 2^e: e0 = fl − ⌊log2 max_elem⌋ or e0 + 1.
+            let max = element.max();
+            let e0 = fl - emax;
+            if (amax as f64) <= max * pow2(e0) {
+                e0
+            } else {
+                e0 + 1
+            }
+        }
+        _ => fl - emax,
+    };
+    e.clamp(-127, 127)
+}
+
+/// `2^e` in `f64` (|e| < 1000).
+fn pow2(e: i32) -> f64 {
+    f64::from_bits(((e + 1023) as u64) << 52)
+}
+
+/// `2^e` in `f32` for −149 ≤ e ≤ 127 (subnormal powers included).
+fn pow2_f32(e: i32) -> f32 {
+    if e >= -126 {
+        f32::from_bits(((e + 127) as u32) << 23)
+    } else {
+        f32::from_bits(1 << (e + 149))
+    }
+}
+
+/// Quantize one row `x` of a scheme into `codes` (packed, `row_code_bytes`) and `scales`
+/// (packed block scales), given the row's outer scale (1 when there is none). Non-finite values
+/// must have been dealt with by the caller under [`NonFinite::Error`].
+pub(crate) fn quantize_row(s: &Scheme, x: &[f32], outer: f32, codes: &mut [u8], scales: &mut [u8]) {
+    let b = if s.block_len() == 0 { x.len().max(1) } else { s.block_len() };
+    let bits = s.element().bits();
+    let mut qbuf = vec![0u8; b];
+    for (i, chunk) in x.chunks(b).enumerate() {
+        let q = &mut qbuf[..b];
+        q.iter_mut().for_each(|c| *c = 0);
+        let code = quantize_block(s, chunk, outer, q);
+        if s.scale() != ScaleEncoding::None {
+            set_scale(scales, s.scale(), i, code);
+        }
+        // Each block starts at a byte boundary (b·bits is a multiple of 8 for b % 8 == 0;
+        // whole-row blocks are the only block of their row).
+        let start = i * b * bits as usize / 8;
+        pack_codes(q, bits, &mut codes[start..]);
+    }
+}
+
+/// One block: writes the element codes into `q` (unpacked, one per byte) and returns the
+/// block's scale code.
+fn quantize_block(s: &Scheme, x: &[f32], outer: f32, q: &mut [u8]) -> u32 {
+    let non_finite = x.iter().any(|v| !v.is_finite());
+    if non_finite {
+        debug_assert_eq!(s.non_finite(), NonFinite::NanBlock);
+        return nan_code(s.scale());
+    }
+    let amax = amax_finite(x);
+    match s.rule() {
+        ScaleRule::MxFloor | ScaleRule::MxRoundUp => {
+            let e = mx_exponent(s.rule(), s.element(), amax);
+            mx_elements(s.element(), x, e, q);
+            (e + 127) as u32
+        }
+        _ if s.scale() == ScaleEncoding::None => {
+            int_or_float_elements(s.element(), x, outer as f64, q);
+            0
+        }
+        _ if amax == 0.0 => 0, // zero block: scale 0, codes 0, no division
+        ScaleRule::AbsMax => {
+            let sc = abs_max_scale(s, amax, outer, 64);
+            int_or_float_elements(s.element(), x, sc.d, q);
+            sc.code
+        }
+        ScaleRule::Mse => {
+            let first = abs_max_scale(s, amax, outer, 64);
+            let mut best = first;
+            let mut best_err = block_sse(s.element(), x, first.d);
+            let mut tried = [first.code; 34];
+            let mut n = 1;
+            let up = next_scale_code(s.scale(), first.code);
+            let mut cands = [0u32; 33];
+            cands[0] = up;
+            for (j, c) in cands[1..].iter_mut().enumerate() {
+                *c = abs_max_scale(s, amax, outer, 63 - j as u32).code;
+            }
+            for &c in &cands {
+                if tried[..n].contains(&c) {
+                    continue;
+                }
+                tried[n] = c;
+                n += 1;
+                let sc = scale_of(s.scale(), c, outer);
+                let err = block_sse(s.element(), x, sc.d);
+                if err < best_err {
+                    best = sc;
+                    best_err = err;
+                }
+            }
+            int_or_float_elements(s.element(), x, best.d, q);
+            best.code
+        }
+    }
+}
+
+/// The stored NaN of a scale encoding.
+fn nan_code(enc: ScaleEncoding) -> u32 {
+    match enc {
+        ScaleEncoding::F32 => 0x7fc0_0000,
+        ScaleEncoding::F16 => 0x7e00,
+        ScaleEncoding::BF16 => 0x7fc0,
+        ScaleEncoding::E4M3 => 0x7f,
+        ScaleEncoding::E8M0 => 0xff,
+        _ => unreachable!("checked by the caller"),
+    }
+}
+
+/// Squared error of quantizing `x` with divisor `d` (in `f64`; only compares candidates).
+fn block_sse(e: Element, x: &[f32], d: f64) -> f64 {
+    x.iter()
+        .map(|&v| {
+            let c = e.encode(v as f64 / d);
+            let err = v as f64 - e.decode(c) * d;
+            err * err
+        })
+        .sum()
+}
+
+/// Codes of `x / d` (integer elements, or E2M1 for NVFP4), one `f64` division each (see the
+/// module docs); all zero when `d = 0` (an all-zero block or tensor).
+fn int_or_float_elements(e: Element, x: &[f32], d: f64, q: &mut [u8]) {
+    if d == 0.0 {
+        return;
+    }
+    match e {
+        Element::Int(b) => {
+            let m = ((1u32 << (b - 1)) - 1) as f64;
+            let mask = e.mask();
+            for (c, &v) in q.iter_mut().zip(x) {
+                *c = (round_ties_even(v as f64 / d).clamp(-m, m) as i32 as u8) & mask;
+            }
+        }
+        _ => {
+            for (c, &v) in q.iter_mut().zip(x) {
+                *c = e.encode(v as f64 / d);
+            }
+        }
+    }
+}
+
+/// MX element codes of `x · 2^−e` (exact in `f32` where it matters; see the module docs).
+fn mx_elements(e: Element, x: &[f32], exp: i32, q: &mut [u8]) {
+    let inv = pow2_f32(-exp);
+    match e {
+        Element::MxInt8 => {
+            const MAGIC: f32 = 12582912.0; // 1.5 · 2^23: nearest-even to an integer for |y| < 2^22
+            for (c, &v) in q.iter_mut().zip(x) {
+                let y = (v * inv) * 64.0;
+                *c = (((y + MAGIC) - MAGIC).clamp(-127.0, 127.0) as i32) as u8;
+            }
+        }
+        Element::E4M3 => lanes::<E4M3FN>(x, inv, q),
+        Element::E5M2 => lanes::<E5M2>(x, inv, q),
+        Element::E2M3 => lanes::<E2M3FN>(x, inv, q),
+        Element::E3M2 => lanes::<E3M2FN>(x, inv, q),
+        Element::E2M1 => lanes::<E2M1FN>(x, inv, q),
+        Element::Int(_) => unreachable!("not an MX element"),
+    }
+}
+
+#[inline(always)]
+fn lanes<S: crate::Spec>(x: &[f32], inv: f32, q: &mut [u8]) {
+    for (c, &v) in q.iter_mut().zip(x) {
+        *c = encode_lane::<S, true>((v * inv).to_bits());
+    }
+}
