@@ -1,15 +1,19 @@
 //! Posits against the independent MPFR reference (`lowp::reference::posit`), bit for bit:
 //! every pair of every posit<N, ES> with N <= 8 and ES <= 3 for + - * /, every code through
-//! sqrt and the conversions; posit16 (ES 0, 1, 2) every code through sqrt and conversions plus
-//! seeded random pairs and edge pairs; posit32 and posit<12,1> seeded random cases.
+//! sqrt and the conversions; posit16 (ES 0, 1, 2) every code through sqrt and conversions, every
+//! pair with an edge operand, and 10^7 seeded random pairs per op (through the MPFR-built oracle
+//! of `posit16_oracle`, itself checked against MPFR on 2·10^5 of them and on every edge pair);
+//! posit32 and posit<12,1> seeded random cases.
 #![cfg(feature = "reference")]
 
 mod common;
+mod posit16_oracle;
 
 use common::{rng_seed, SplitMix, ALL_MODES};
 use lowp::posit::{PositBits, Width, WidthStorage};
 use lowp::reference::posit::RefPosit;
 use lowp::{LowpFloat, Overflow, Posit, Rounding};
+use posit16_oracle::{Op, Oracle16};
 
 fn p<const N: u32, const ES: u32>(c: u64) -> Posit<N, ES>
 where
@@ -143,9 +147,10 @@ fn edges(n: u32) -> Vec<u64> {
     v
 }
 
-/// posit16 with ES 0, 1, 2: every code through sqrt and f64 and to the other sizes; random
-/// pairs and every pair with an edge operand.
-fn posit16<const ES: u32>(n_random: usize) {
+/// posit16 with ES 0, 1, 2: every code through sqrt and f64 and to the other sizes; every pair
+/// with an edge operand and `n_mpfr` random pairs straight against MPFR (also checking the
+/// oracle there); `n_random` random pairs per op through the oracle.
+fn posit16<const ES: u32>(n_mpfr: usize, n_random: u64) {
     let r = RefPosit::new(16, ES);
     let seed = rng_seed(<Posit<16, ES> as LowpFloat>::NAME);
     let mut g = SplitMix::new(seed);
@@ -174,29 +179,75 @@ fn posit16<const ES: u32>(n_random: usize) {
             }
         }
     }
-    for _ in 0..n_random {
+    let oracle = Oracle16::new(ES);
+    // Straight against MPFR, and the oracle against MPFR on the same pairs.
+    for _ in 0..n_mpfr {
         let (a, b) = (g.next_u64() & 0xffff, g.next_u64() & 0xffff);
-        check_op::<16, ES>(&r, a, b, seed);
+        let (x, y) = (p::<16, ES>(a), p::<16, ES>(b));
+        for (op, got) in [(Op::Add, x + y), (Op::Sub, x - y), (Op::Mul, x * y), (Op::Div, x / y)] {
+            let want = op.reference(&r, a, b);
+            if want != code(got) {
+                fail(&r, op.name(), &[a, b], want, code(got), seed);
+            }
+            oracle.anchor_op(&r, op, a as u16, b as u16, want as u16, seed);
+        }
     }
     for &e in &edges(16) {
         for b in 0..(1u64 << 16) {
             check_op::<16, ES>(&r, e, b, seed);
             check_op::<16, ES>(&r, b, e, seed);
         }
+        // The oracle on a sample of them (every pair with an edge goes through MPFR above).
+        for b in (0..(1u64 << 16)).step_by(61) {
+            oracle.anchor(&r, e as u16, b as u16, seed);
+            oracle.anchor(&r, b as u16, e as u16, seed);
+        }
     }
+    posit16_oracle_random::<ES>(&r, &oracle, n_random, seed);
+}
+
+/// `n` seeded random pairs of posit16 codes through every op, checked by the oracle (which
+/// accepts exactly the correctly rounded code: see `posit16_oracle`). The pairs come from 64
+/// fixed streams derived from `seed`, shared out over the available threads, so the set of
+/// pairs does not depend on the thread count.
+fn posit16_oracle_random<const ES: u32>(r: &RefPosit, oracle: &Oracle16, n: u64, seed: u64) {
+    const STREAMS: u64 = 64;
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(STREAMS as usize) as u64;
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            s.spawn(move || {
+                for stream in (t..STREAMS).step_by(threads as usize) {
+                    let mut g = SplitMix::new(seed ^ (stream + 1).wrapping_mul(0xd605_bbb5_8c8a_bbbd));
+                    let count = n / STREAMS + u64::from(stream < n % STREAMS);
+                    for _ in 0..count {
+                        let v = g.next_u64();
+                        let (a, b) = (v as u16, (v >> 16) as u16);
+                        let (x, y) = (p::<16, ES>(a as u64), p::<16, ES>(b as u64));
+                        for (op, got) in [(Op::Add, x + y), (Op::Sub, x - y), (Op::Mul, x * y), (Op::Div, x / y)] {
+                            let got = code(got) as u16;
+                            if !oracle.accepts(op, a, b, got) {
+                                let want = op.reference(r, a as u64, b as u64);
+                                fail(r, op.name(), &[a as u64, b as u64], want, got as u64, seed);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    });
 }
 
 #[test]
 fn posit16e0() {
-    posit16::<0>(1_000_000);
+    posit16::<0>(200_000, 10_000_000);
 }
 #[test]
 fn posit16e1() {
-    posit16::<1>(1_000_000);
+    posit16::<1>(200_000, 10_000_000);
 }
 #[test]
 fn posit16e2() {
-    posit16::<2>(1_000_000);
+    posit16::<2>(200_000, 10_000_000);
 }
 
 /// Wider and odd sizes: seeded random pairs and conversions from random f64.
