@@ -52,6 +52,8 @@
 //! assert!(BlockVector::quantize(&Scheme::mxfp4(), &[1.0, f32::NAN]).is_err());
 //! ```
 
+#[cfg(feature = "safetensors")]
+pub mod io;
 pub mod quantize;
 mod scheme;
 mod stats;
