@@ -10,6 +10,10 @@ use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use lowp::block::io::SafetensorsFile;
+use lowp::block::{
+    BlockMatrix, BlockScaled, BlockVector, ErrorStats, NonFinite, Outer, QuantizeError, ScaleEncoding, Scheme,
+};
 use lowp::dynamic::{exact_decimal, Field, FormatId, Op, OpError, PositFormat};
 use lowp::{Overflow, Rounding};
 
@@ -46,11 +50,15 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Print a table of every format: width, fields, bias, range, epsilon, special values;
-    /// then the named posits: width, es, useed, maxpos, minpos, epsilon, NaR.
+    /// then the named posits: width, es, useed, maxpos, minpos, epsilon, NaR; then the standard
+    /// block-scaled schemes (for `quantize` and `analyze`) with their nominal bits/element.
     Formats {
         /// Also list the accepted aliases of each name.
         #[arg(long)]
         aliases: bool,
+        /// Only the block-scaled schemes (the table printed last by default).
+        #[arg(long, conflicts_with = "formats")]
+        block: bool,
         /// Only these formats (any posit<N>e<ES> included); default: every named format.
         #[arg(value_name = "NAME")]
         formats: Vec<FormatId>,
@@ -122,6 +130,80 @@ enum Command {
         #[arg(long)]
         values: bool,
     },
+    /// Block-scaled quantization of a vector: numbers on stdin (one per line), the whole input
+    /// one vector; prints each number's dequantized value (f32, shortest round-trip text).
+    ///
+    /// The block, row and tensor scales all come from the input itself (it is its own row and
+    /// tensor). With --codes, prints the stored scales and element codes instead: a header line
+    /// (scheme, elements, blocks, bits/element), the row or tensor scale, then one line per
+    /// block: `block K  scale CODE = VALUE  codes C0 C1 ...` (hex; padding codes not shown).
+    Quantize {
+        #[arg(short, long, value_name = "NAME", value_parser = parse_scheme, help = SCHEME_HELP)]
+        scheme: Scheme,
+        /// Print the block scale codes and the element codes instead of the values.
+        #[arg(long)]
+        codes: bool,
+        /// NaN or +/-inf in a block makes the block's scale NaN (the OCP MX convention), so the
+        /// whole block reads nan, instead of stopping with an error. Only for schemes whose
+        /// block scales can be NaN (f32, f16, bf16, e4m3, e8m0 block scales).
+        #[arg(long)]
+        nan_block: bool,
+    },
+    /// Quantize every tensor of rank >= 2 of a safetensors file (blocked along its last
+    /// dimension) with block-scaled schemes and print the error of each: bits/element, SQNR,
+    /// max abs error, relative RMS error; then a per-scheme summary over all tensors.
+    ///
+    /// Tensors of dtype F32, F16, BF16, F8_E4M3 and F8_E5M2 are read (widened to f32 exactly);
+    /// others, and tensors of rank 0 or 1, are listed as skipped. A tensor with NaN or inf gets
+    /// an error row per scheme. The summary weights by elements: bits/element is total bits
+    /// over total elements, SQNR and relative RMS come from the summed signal and noise
+    /// energies, max abs error is the largest over the tensors.
+    Analyze {
+        /// The weight file (.safetensors).
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// Schemes: `all` (default: every scheme of `lowp formats --block`) or names separated
+        /// by commas (e.g. mxfp4,nvfp4,vsq-int4-v64-s6).
+        #[arg(short, long, value_name = "NAME[,NAME...]|all", default_value = "all", value_parser = parse_scheme_list)]
+        scheme: SchemeList,
+    },
+}
+
+const SCHEME_HELP: &str = "Block-scaled scheme: vsq-int<2..8>-v<LEN>[-f16|-bf16|-e4m3|-s<4..8>] \
+(VSQ, f32 scales by default, -sM two-level), mxfp8-e4m3, mxfp8-e5m2, mxfp6-e2m3, mxfp6-e3m2, mxfp4, mxint8, \
+nvfp4, int<2..8>-per-row, int<2..8>-per-tensor; then optionally -b<LEN> (block length for MX/NVFP4), -mse \
+(MSE scale search, VSQ/NVFP4), -ceil (MX round-up rule). See `lowp formats --block`";
+
+/// A scheme name, or an error listing the standard names.
+fn parse_scheme(s: &str) -> Result<Scheme, String> {
+    s.parse::<Scheme>().map_err(|e| {
+        let names: Vec<String> = Scheme::catalog().iter().map(Scheme::to_string).collect();
+        format!(
+            "{e}\n  standard schemes: {}\n  (also other lengths and bit widths: vsq-int<2..8>-v<LEN>[-f16|-bf16|-e4m3|-s<4..8>], \
+int<2..8>-per-row, -b<LEN>, -mse, -ceil)",
+            names.join(", ")
+        )
+    })
+}
+
+#[derive(Clone, Debug)]
+struct SchemeList(Vec<Scheme>);
+
+fn parse_scheme_list(s: &str) -> Result<SchemeList, String> {
+    if s.trim().eq_ignore_ascii_case("all") {
+        return Ok(SchemeList(Scheme::catalog()));
+    }
+    let mut v = Vec::new();
+    for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let sc = parse_scheme(name)?;
+        if !v.contains(&sc) {
+            v.push(sc);
+        }
+    }
+    if v.is_empty() {
+        return Err("no scheme named (give `all` or names separated by commas)".into());
+    }
+    Ok(SchemeList(v))
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -213,8 +295,13 @@ fn bad<T>(msg: impl Into<String>) -> Result<T, Fail> {
 
 type Out<'a> = BufWriter<io::StdoutLock<'a>>;
 
-/// Feed each non-blank line of stdin (comment stripped, trimmed) to `f`, with its number.
+/// Feed each non-blank line of stdin (comment stripped, trimmed) to `f`.
 fn each_line(out: &mut Out, mut f: impl FnMut(&str, &mut Out) -> Result<(), Fail>) -> Result<(), Fail> {
+    each_numbered_line(out, |_, text, out| f(text, out))
+}
+
+/// Feed each non-blank line of stdin (comment stripped, trimmed) to `f`, with its number.
+fn each_numbered_line(out: &mut Out, mut f: impl FnMut(usize, &str, &mut Out) -> Result<(), Fail>) -> Result<(), Fail> {
     let stdin = io::stdin();
     let interactive = stdin.is_terminal();
     let mut rd = stdin.lock();
@@ -234,7 +321,7 @@ fn each_line(out: &mut Out, mut f: impl FnMut(&str, &mut Out) -> Result<(), Fail
         if text.is_empty() {
             continue;
         }
-        match f(text, out) {
+        match f(line, text, out) {
             Ok(()) => {}
             Err(Fail::Bad(msg)) => return Err(Fail::Line { line, msg }),
             Err(e) => return Err(e),
@@ -486,11 +573,14 @@ fn cmd_formats(out: &mut Out, aliases: bool, only: &[FormatId]) -> Result<(), Fa
 /// Columns padded to their widest cell; the columns in `numeric` right-aligned below the header.
 fn write_table(out: &mut Out, rows: &[Vec<String>], numeric: std::ops::RangeInclusive<usize>) -> Result<(), Fail> {
     let ncol = rows[0].len();
-    let widths: Vec<usize> = (0..ncol).map(|c| rows.iter().map(|r| r[c].len()).max().unwrap_or(0)).collect();
+    // A row with fewer cells (an error message in place of the numbers) prints its last cell
+    // as it is, without widening the columns.
+    let width = |c: usize| rows.iter().filter(|r| r.len() == ncol).map(|r| r[c].chars().count()).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..ncol).map(width).collect();
     for (k, row) in rows.iter().enumerate() {
         let mut line = String::new();
         for (c, cell) in row.iter().enumerate() {
-            if c + 1 == ncol {
+            if c + 1 == ncol || c + 1 == row.len() {
                 line.push_str(cell);
             } else if numeric.contains(&c) && k > 0 {
                 let _ = write!(line, "{cell:>w$}  ", w = widths[c]);
@@ -798,9 +888,377 @@ fn cmd_explain(out: &mut Out, value: &str, fmt: Option<FormatId>, rounding: Roun
     Ok(())
 }
 
+// ---------------------------------------------------------------------------------------------
+// Block-scaled schemes: formats --block, quantize, analyze.
+// ---------------------------------------------------------------------------------------------
+
+fn element_text(s: &Scheme) -> String {
+    use lowp::block::Element;
+    match s.element() {
+        Element::Int(b) => format!("int{b}"),
+        Element::MxInt8 => "int8 x 2^-6".into(),
+        Element::E4M3 => "e4m3".into(),
+        Element::E5M2 => "e5m2".into(),
+        Element::E2M3 => "e2m3".into(),
+        Element::E3M2 => "e3m2".into(),
+        Element::E2M1 => "e2m1".into(),
+    }
+}
+
+fn scale_text(e: ScaleEncoding) -> String {
+    match e {
+        ScaleEncoding::None => "-".into(),
+        ScaleEncoding::F32 => "f32".into(),
+        ScaleEncoding::F16 => "f16".into(),
+        ScaleEncoding::BF16 => "bf16".into(),
+        ScaleEncoding::E4M3 => "e4m3".into(),
+        ScaleEncoding::E8M0 => "e8m0".into(),
+        ScaleEncoding::UInt(m) => format!("uint{m}"),
+    }
+}
+
+fn outer_text(o: Outer) -> &'static str {
+    match o {
+        Outer::None => "-",
+        Outer::Row => "f32 per row",
+        Outer::Tensor => "f32 per tensor",
+    }
+}
+
+fn rule_text(s: &Scheme) -> &'static str {
+    use lowp::block::ScaleRule;
+    match s.rule() {
+        ScaleRule::AbsMax => "absmax",
+        ScaleRule::Mse => "mse search",
+        ScaleRule::MxFloor => "mx floor",
+        ScaleRule::MxRoundUp => "mx round-up",
+    }
+}
+
+/// The standard block-scaled schemes (`Scheme::catalog`) with their parts and nominal cost.
+fn cmd_block_schemes(out: &mut Out) -> Result<(), Fail> {
+    let head = ["block scheme", "element", "block", "block scale", "outer scale", "rule", "bits/element"];
+    let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
+    for s in Scheme::catalog() {
+        rows.push(vec![
+            s.to_string(),
+            element_text(&s),
+            if s.block_len() == 0 { "row".into() } else { s.block_len().to_string() },
+            scale_text(s.scale()),
+            outer_text(s.outer()).into(),
+            rule_text(&s).into(),
+            s.nominal_bits_per_element().to_string(),
+        ]);
+    }
+    write_table(out, &rows, 6..=6)?;
+    writeln!(
+        out,
+        "(bits/element: element + block-scale bits for long rows; a row or tensor scale adds 32 bits per row or \
+tensor. Other lengths and widths are accepted too, e.g. vsq-int6-v32-bf16, mxfp8-e4m3-b64, nvfp4-mse)"
+    )?;
+    Ok(())
+}
+
+/// An f32 as Rust's shortest round-trip text, lower-case specials.
+fn f32_text(v: f32) -> String {
+    if v.is_nan() {
+        "nan".into()
+    } else if v.is_infinite() {
+        if v < 0.0 { "-inf" } else { "inf" }.into()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// A stored scale code in hex, as wide as its encoding.
+fn scale_code_hex(e: ScaleEncoding, code: u32) -> String {
+    let digits = match e {
+        ScaleEncoding::UInt(_) => 2,
+        e => 2 * e.bytes(),
+    };
+    format!("0x{code:0digits$x}")
+}
+
+fn cmd_quantize(out: &mut Out, scheme: Scheme, codes: bool, nan_block: bool) -> Result<(), Fail> {
+    let scheme = if nan_block {
+        if !scheme.scale().has_nan() {
+            return Err(Fail::Usage(format!(
+                "--nan-block: the block scales of {scheme} ({}) cannot be NaN; NaN blocks need f32, f16, bf16, \
+e4m3 or e8m0 block scales",
+                scale_text(scheme.scale())
+            )));
+        }
+        scheme.with_non_finite(NonFinite::NanBlock)
+    } else {
+        scheme
+    };
+    let mut xs: Vec<f32> = Vec::new();
+    let mut line_of: Vec<usize> = Vec::new();
+    each_numbered_line(out, |line, text, _| {
+        let mut toks = text.split_whitespace();
+        let tok = toks.next().unwrap_or("");
+        if let Some(extra) = toks.next() {
+            return bad(format!("unexpected `{extra}` after the number `{tok}` (one number per line)"));
+        }
+        match tok.parse::<f32>() {
+            Ok(v) => {
+                xs.push(v);
+                line_of.push(line);
+                Ok(())
+            }
+            Err(_) => bad(format!("invalid number `{tok}`: expected a decimal number (e.g. -1.25, 3e-4, nan, inf)")),
+        }
+    })?;
+    let q = BlockVector::quantize(&scheme, &xs).map_err(|e| match e {
+        QuantizeError::NonFinite { index, value } => Fail::Line {
+            line: line_of[index],
+            msg: if scheme.non_finite() == NonFinite::Error {
+                format!(
+                    "non-finite input {}: block scales cannot represent it (--nan-block makes its block NaN instead)",
+                    f32_text(value)
+                )
+            } else {
+                format!("non-finite input {}: the scales of {scheme} cannot be NaN", f32_text(value))
+            },
+        },
+        e => Fail::Bad(e.to_string()),
+    })?;
+    if !codes {
+        let mut y = vec![0f32; q.len()];
+        q.dequantize_into(&mut y).map_err(|e| Fail::Bad(e.to_string()))?;
+        for v in y {
+            writeln!(out, "{}", f32_text(v))?;
+        }
+        return Ok(());
+    }
+    let enc = scheme.scale();
+    let block = q.block_len();
+    writeln!(
+        out,
+        "scheme {scheme}  elements {}  blocks {}{}  bits/element {}",
+        q.len(),
+        q.num_blocks(),
+        if scheme.block_len() == 0 { " (the whole row)".to_string() } else { format!(" of {block}") },
+        q.bits_per_element()
+    )?;
+    let rs = q.row_scale();
+    match scheme.outer() {
+        Outer::None => writeln!(out, "row scale none")?,
+        Outer::Row => writeln!(out, "row scale 0x{:08x} = {}", rs.to_bits(), f32_text(rs))?,
+        Outer::Tensor => writeln!(out, "tensor scale 0x{:08x} = {}", rs.to_bits(), f32_text(rs))?,
+    }
+    let width = if scheme.element().bits() <= 4 { 1 } else { 2 };
+    for k in 0..q.num_blocks() {
+        let mut line = format!("block {k}  ");
+        if enc == ScaleEncoding::None {
+            line.push_str("scale none");
+        } else {
+            let c = q.scale_code(k);
+            let _ = write!(line, "scale {} = {}", scale_code_hex(enc, c), f64_text(enc.decode(c)));
+        }
+        line.push_str("  codes");
+        for i in k * block..((k + 1) * block).min(q.len()) {
+            let _ = write!(line, " 0x{:0width$x}", q.code(i));
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal.
+struct Progress {
+    on: bool,
+    total: u64,
+    done: u64,
+    drawn: Option<(u64, String)>,
+}
+
+impl Progress {
+    const WIDTH: usize = 30;
+
+    fn new(total: u64) -> Progress {
+        Progress { on: total >= 1 << 20 && io::stderr().is_terminal(), total: total.max(1), done: 0, drawn: None }
+    }
+
+    fn show(&mut self, label: &str) {
+        if !self.on {
+            return;
+        }
+        let pct = self.done * 100 / self.total;
+        if self.drawn.as_ref().is_some_and(|(p, l)| *p == pct && l == label) {
+            return;
+        }
+        let fill = (self.done * Self::WIDTH as u64 / self.total) as usize;
+        let bar: String = "#".repeat(fill) + &" ".repeat(Self::WIDTH - fill);
+        let label: String = label.chars().take(50).collect();
+        let _ = write!(io::stderr(), "\r[{bar}] {pct:>3}%  {label:<50}");
+        self.drawn = Some((pct, label));
+    }
+
+    fn advance(&mut self, n: u64) {
+        self.done += n;
+    }
+
+    fn finish(&mut self) {
+        if self.on && self.drawn.is_some() {
+            let _ = write!(io::stderr(), "\r{:w$}\r", "", w = Self::WIDTH + 60);
+        }
+    }
+}
+
+/// Per-scheme totals for the summary.
+#[derive(Clone, Copy, Default)]
+struct Totals {
+    tensors: usize,
+    failed: usize,
+    elements: u64,
+    bits: f64,
+    signal: f64,
+    noise: f64,
+    max_abs: f64,
+}
+
+fn sqnr_text(db: f64) -> String {
+    if db.is_infinite() {
+        "inf".into()
+    } else {
+        format!("{db:.2}")
+    }
+}
+
+fn cmd_analyze(out: &mut Out, path: &std::path::Path, schemes: &[Scheme]) -> Result<(), Fail> {
+    let file = SafetensorsFile::open(path).map_err(|e| match e {
+        lowp::block::io::LoadError::Io { .. } => Fail::Usage(e.to_string()),
+        e => Fail::Usage(format!("{}: {e}", path.display())),
+    })?;
+    let mut skipped: Vec<String> = Vec::new();
+    let mut todo: Vec<usize> = Vec::new();
+    let names: Vec<String> = file.names().map(str::to_string).collect();
+    for (i, name) in names.iter().enumerate() {
+        let shape = file.shape(i);
+        match (file.dtype(i), lowp::block::io::matrix_shape(shape)) {
+            (None, _) => {}
+            (Some(d), None) => skipped.push(format!("{name} ({d} {shape:?}: rank {}, not a matrix)", shape.len())),
+            (Some(d), Some((r, c))) if r == 0 || c == 0 => skipped.push(format!("{name} ({d} {shape:?}: empty)")),
+            _ => todo.push(i),
+        }
+    }
+    skipped.extend(file.skipped().iter().map(ToString::to_string));
+    let total: u64 = todo.iter().map(|&i| file.shape(i).iter().product::<usize>() as u64 * schemes.len() as u64).sum();
+    let mut progress = Progress::new(total);
+    let head = ["tensor", "dtype", "shape", "scheme", "bits/element", "SQNR dB", "max abs err", "rel RMS err"];
+    let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
+    let mut totals = vec![Totals::default(); schemes.len()];
+    for &i in &todo {
+        let t = file.tensor(i).expect("readable dtype");
+        let (r, c) = t.matrix_shape().expect("rank >= 2");
+        let shape: Vec<String> = t.shape.iter().map(usize::to_string).collect();
+        let shape = shape.join("x");
+        let signal: f64 = t.data.iter().map(|&x| x as f64 * x as f64).sum();
+        for (s, tot) in schemes.iter().zip(totals.iter_mut()) {
+            progress.show(&format!("{} {s}", t.name));
+            let mut row = vec![t.name.clone(), t.dtype.to_string(), shape.clone(), s.to_string()];
+            match BlockMatrix::quantize(s, &t.data, r, c) {
+                Ok(m) => {
+                    let y = m.dequantize();
+                    let st = ErrorStats::measure(&t.data, &y).map_err(|e| Fail::Bad(e.to_string()))?;
+                    let bits = m.bits_per_element();
+                    row.extend([
+                        format!("{bits:.4}"),
+                        sqnr_text(st.sqnr_db),
+                        format!("{:.3e}", st.max_abs),
+                        format!("{:.3e}", st.rel_rms),
+                    ]);
+                    tot.tensors += 1;
+                    tot.elements += t.len() as u64;
+                    tot.bits += bits * t.len() as f64;
+                    tot.signal += signal;
+                    tot.noise += st.mse * st.n as f64;
+                    tot.max_abs = tot.max_abs.max(st.max_abs);
+                }
+                Err(QuantizeError::NonFinite { index, value }) => {
+                    tot.failed += 1;
+                    row.push(format!(
+                        "error: non-finite value {} at [{}, {}] (flattened row, column)",
+                        f32_text(value),
+                        index / c,
+                        index % c
+                    ));
+                }
+                Err(e) => {
+                    tot.failed += 1;
+                    row.push(format!("error: {e}"));
+                }
+            }
+            rows.push(row);
+            progress.advance(t.len() as u64);
+        }
+    }
+    progress.finish();
+    if todo.is_empty() {
+        writeln!(
+            out,
+            "{}: no tensor of rank >= 2 with a dtype read here (F32, F16, BF16, F8_E4M3, F8_E5M2)",
+            path.display()
+        )?;
+    } else {
+        write_table(out, &rows, 4..=7)?;
+    }
+    for s in &skipped {
+        writeln!(out, "skipped {s}")?;
+    }
+    if todo.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "summary over {} tensor{} (element-weighted; SQNR and rel RMS from summed signal and noise)",
+        todo.len(),
+        if todo.len() == 1 { "" } else { "s" }
+    )?;
+    let head = ["scheme", "tensors", "elements", "bits/element", "SQNR dB", "max abs err", "rel RMS err"];
+    let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
+    for (s, t) in schemes.iter().zip(&totals) {
+        let mut row = vec![s.to_string(), t.tensors.to_string()];
+        if t.failed > 0 {
+            row[1] += &format!(" ({} failed)", t.failed);
+        }
+        if t.tensors == 0 {
+            row.push("-".into());
+            rows.push(row);
+            continue;
+        }
+        let sqnr = if t.noise == 0.0 { f64::INFINITY } else { 10.0 * (t.signal / t.noise).log10() };
+        let rel = if t.noise == 0.0 { 0.0 } else { (t.noise / t.signal).sqrt() };
+        row.extend([
+            t.elements.to_string(),
+            format!("{:.4}", t.bits / t.elements as f64),
+            sqnr_text(sqnr),
+            format!("{:.3e}", t.max_abs),
+            format!("{rel:.3e}"),
+        ]);
+        rows.push(row);
+    }
+    write_table(out, &rows, 1..=6)
+}
+
 fn run(cli: Cli, out: &mut Out) -> Result<(), Fail> {
     match cli.command {
-        Command::Formats { aliases, formats } => cmd_formats(out, aliases, &formats),
+        Command::Formats { aliases, block, formats } => {
+            if !block {
+                cmd_formats(out, aliases, &formats)?;
+            }
+            if block || formats.is_empty() {
+                if !block {
+                    writeln!(out)?;
+                }
+                cmd_block_schemes(out)?;
+            }
+            Ok(())
+        }
+        Command::Quantize { scheme, codes, nan_block } => cmd_quantize(out, scheme, codes, nan_block),
+        Command::Analyze { file, scheme } => cmd_analyze(out, &file, &scheme.0),
         Command::Explain { value, format, rounding } => cmd_explain(out, &value, format, rounding),
         Command::Encode { format, saturate, rounding, exact, shortest } => {
             cmd_encode(out, format, saturate, rounding, exact, shortest)
