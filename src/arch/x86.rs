@@ -362,3 +362,94 @@ unsafe fn decode_avx512<S: FastSpec>(src: &[u8], dst: &mut [f32]) {
     }
     decode_portable::<S>(&src[main..n], &mut dst[main..n]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Block-scaled quantization and dequantization
+// ---------------------------------------------------------------------------------------------
+//
+// These are not hand-written: each compiles the portable body (`#[inline(always)]`) for wider
+// registers. The body uses only IEEE basic operations (conversions, `/`, `*`, `+`, `min`,
+// `max`) and integer operations, which give the same bits at every vector width (Rust never
+// contracts `a * b + c` into an FMA), so each variant is the portable code's bit-for-bit twin;
+// tests/block_simd.rs compares them on every scheme.
+
+use crate::block::Scheme;
+
+/// One row of block-scaled quantization on `backend` (which must be supported; the caller
+/// checked it).
+#[inline]
+pub(crate) fn quantize_row(
+    backend: Backend,
+    s: &Scheme,
+    x: &[f32],
+    outer: f32,
+    codes: &mut [u8],
+    scales: &mut [u8],
+) -> Result<(), usize> {
+    match backend {
+        // SAFETY: the caller checked `backend.is_supported()`, i.e. the CPU has AVX-512F.
+        Backend::Avx512 if supports(backend) => unsafe { quantize_row_avx512(s, x, outer, codes, scales) },
+        // SAFETY: as above, AVX2.
+        Backend::Avx2 if supports(backend) => unsafe { quantize_row_avx2(s, x, outer, codes, scales) },
+        _ => crate::block::quantize::quantize_row_body(s, x, outer, codes, scales),
+    }
+}
+
+/// # Safety
+/// The CPU must support AVX-512F.
+#[target_feature(enable = "avx512f")]
+unsafe fn quantize_row_avx512(
+    s: &Scheme,
+    x: &[f32],
+    outer: f32,
+    codes: &mut [u8],
+    scales: &mut [u8],
+) -> Result<(), usize> {
+    crate::block::quantize::quantize_row_body(s, x, outer, codes, scales)
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+unsafe fn quantize_row_avx2(
+    s: &Scheme,
+    x: &[f32],
+    outer: f32,
+    codes: &mut [u8],
+    scales: &mut [u8],
+) -> Result<(), usize> {
+    crate::block::quantize::quantize_row_body(s, x, outer, codes, scales)
+}
+
+/// One row of dequantization on `backend` (checked as for [`quantize_row`]).
+#[inline]
+pub(crate) fn dequantize_row(
+    backend: Backend,
+    s: &Scheme,
+    codes: &[u8],
+    scales: &[u8],
+    row_scale: f32,
+    out: &mut [f32],
+) {
+    match backend {
+        // SAFETY: `supports` checked AVX-512F.
+        Backend::Avx512 if supports(backend) => unsafe { dequantize_row_avx512(s, codes, scales, row_scale, out) },
+        // SAFETY: `supports` checked AVX2.
+        Backend::Avx2 if supports(backend) => unsafe { dequantize_row_avx2(s, codes, scales, row_scale, out) },
+        _ => crate::block::dequantize_row_body(s, codes, scales, row_scale, out),
+    }
+}
+
+/// # Safety
+/// The CPU must support AVX-512F.
+#[target_feature(enable = "avx512f")]
+unsafe fn dequantize_row_avx512(s: &Scheme, codes: &[u8], scales: &[u8], row_scale: f32, out: &mut [f32]) {
+    crate::block::dequantize_row_body(s, codes, scales, row_scale, out)
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+unsafe fn dequantize_row_avx2(s: &Scheme, codes: &[u8], scales: &[u8], row_scale: f32, out: &mut [f32]) {
+    crate::block::dequantize_row_body(s, codes, scales, row_scale, out)
+}

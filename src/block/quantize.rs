@@ -26,7 +26,7 @@
 
 use super::scheme::{round_ties_even, Element, NonFinite, Outer, ScaleEncoding, ScaleRule, Scheme};
 use super::storage::{pack_codes, set_scale};
-use crate::bulk::encode_lane;
+use crate::bulk::{encode_lane, Backend};
 use crate::format::{LowpFloat, Overflow, Rounding};
 use crate::minifloat::{E2M1FN, E2M3FN, E3M2FN, E4M3FN, E5M2};
 
@@ -36,28 +36,20 @@ fn abs_bits(x: f32) -> u32 {
     x.to_bits() & 0x7fff_ffff
 }
 
-/// The first non-finite value of `x`, if any, with its index.
-pub(crate) fn first_non_finite(x: &[f32]) -> Option<(usize, f32)> {
-    // Fast scan first (vectorisable), the position only when there is one.
-    let any = x.iter().fold(0u32, |m, &v| m.max(abs_bits(v))) >= 0x7f80_0000;
-    if !any {
-        return None;
-    }
-    x.iter().position(|v| !v.is_finite()).map(|i| (i, x[i]))
+/// One pass over data: the largest finite magnitude (0 when there is none) and the index of
+/// the first non-finite value, if any.
+pub(crate) fn scan(x: &[f32]) -> (f32, Option<usize>) {
+    let (fin, all) = x.iter().fold((0u32, 0u32), |(f, a), &v| {
+        let b = abs_bits(v);
+        (if b < 0x7f80_0000 { f.max(b) } else { f }, a.max(b))
+    });
+    let pos = if all >= 0x7f80_0000 { x.iter().position(|v| !v.is_finite()) } else { None };
+    (f32::from_bits(fin), pos)
 }
 
-/// The largest finite magnitude of `x` (0 when there is none).
-#[inline]
-pub(crate) fn amax_finite(x: &[f32]) -> f32 {
-    let m = x.iter().fold(0u32, |m, &v| {
-        let a = abs_bits(v);
-        if a < 0x7f80_0000 {
-            m.max(a)
-        } else {
-            m
-        }
-    });
-    f32::from_bits(m)
+/// Whether non-finite input makes NaN blocks (rather than an error) under this scheme.
+pub(crate) fn nan_blocks(s: &Scheme) -> bool {
+    s.non_finite() == NonFinite::NanBlock && s.scale().has_nan()
 }
 
 /// The row or tensor scale for data of largest magnitude `amax`:
@@ -196,36 +188,71 @@ fn pow2_f32(e: i32) -> f32 {
 }
 
 /// Quantize one row `x` of a scheme into `codes` (packed, `row_code_bytes`) and `scales`
-/// (packed block scales), given the row's outer scale (1 when there is none). Non-finite values
-/// must have been dealt with by the caller under [`NonFinite::Error`].
-pub(crate) fn quantize_row(s: &Scheme, x: &[f32], outer: f32, codes: &mut [u8], scales: &mut [u8]) {
+/// (packed block scales), given the row's outer scale (1 when there is none), on `backend`
+/// (the same bits on each: the SIMD variants compile this same code for wider registers).
+/// `Err(i)`: `x[i]` is the first non-finite value and the scheme makes no NaN blocks.
+pub(crate) fn quantize_row(
+    backend: Backend,
+    s: &Scheme,
+    x: &[f32],
+    outer: f32,
+    codes: &mut [u8],
+    scales: &mut [u8],
+) -> Result<(), usize> {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if backend != Backend::Portable && backend.is_supported() {
+        return crate::arch::x86::quantize_row(backend, s, x, outer, codes, scales);
+    }
+    let _ = backend;
+    quantize_row_body(s, x, outer, codes, scales)
+}
+
+/// The body of [`quantize_row`], inlined into each backend's variant.
+#[inline(always)]
+pub(crate) fn quantize_row_body(
+    s: &Scheme,
+    x: &[f32],
+    outer: f32,
+    codes: &mut [u8],
+    scales: &mut [u8],
+) -> Result<(), usize> {
     let b = if s.block_len() == 0 { x.len().max(1) } else { s.block_len() };
     let bits = s.element().bits();
-    let mut qbuf = vec![0u8; b];
+    // Unpacked codes of one block, padded to a multiple of 8 elements.
+    let mut qbuf = vec![0u8; b.next_multiple_of(8)];
     for (i, chunk) in x.chunks(b).enumerate() {
-        let q = &mut qbuf[..b];
-        q.iter_mut().for_each(|c| *c = 0);
-        let code = quantize_block(s, chunk, outer, q);
+        let q = &mut qbuf[..chunk.len()];
+        let code = quantize_block(s, chunk, outer, q).map_err(|p| i * b + p)?;
+        if chunk.len() < b {
+            qbuf[chunk.len()..].iter_mut().for_each(|c| *c = 0);
+        }
         if s.scale() != ScaleEncoding::None {
             set_scale(scales, s.scale(), i, code);
         }
         // Each block starts at a byte boundary (b·bits is a multiple of 8 for b % 8 == 0;
         // whole-row blocks are the only block of their row).
         let start = i * b * bits as usize / 8;
-        pack_codes(q, bits, &mut codes[start..]);
+        let n = (b * bits as usize).div_ceil(8);
+        pack_codes(&qbuf[..n * 8 / bits as usize], bits, &mut codes[start..start + n]);
     }
+    Ok(())
 }
 
 /// One block: writes the element codes into `q` (unpacked, one per byte) and returns the
 /// block's scale code.
-fn quantize_block(s: &Scheme, x: &[f32], outer: f32, q: &mut [u8]) -> u32 {
-    let non_finite = x.iter().any(|v| !v.is_finite());
-    if non_finite {
-        debug_assert_eq!(s.non_finite(), NonFinite::NanBlock);
-        return nan_code(s.scale());
+#[inline(always)]
+fn quantize_block(s: &Scheme, x: &[f32], outer: f32, q: &mut [u8]) -> Result<u32, usize> {
+    // Largest magnitude as bits: non-finite values compare above every finite one.
+    let amax_bits = x.iter().fold(0u32, |m, &v| m.max(abs_bits(v)));
+    if amax_bits >= 0x7f80_0000 {
+        if !nan_blocks(s) {
+            return Err(x.iter().position(|v| !v.is_finite()).unwrap_or(0));
+        }
+        q.iter_mut().for_each(|c| *c = 0);
+        return Ok(nan_code(s.scale()));
     }
-    let amax = amax_finite(x);
-    match s.rule() {
+    let amax = f32::from_bits(amax_bits);
+    Ok(match s.rule() {
         ScaleRule::MxFloor | ScaleRule::MxRoundUp => {
             let e = mx_exponent(s.rule(), s.element(), amax);
             mx_elements(s.element(), x, e, q);
@@ -235,7 +262,11 @@ fn quantize_block(s: &Scheme, x: &[f32], outer: f32, q: &mut [u8]) -> u32 {
             int_or_float_elements(s.element(), x, outer as f64, q);
             0
         }
-        _ if amax == 0.0 => 0, // zero block: scale 0, codes 0, no division
+        _ if amax == 0.0 => {
+            // A zero block: scale 0, codes 0, no division.
+            q.iter_mut().for_each(|c| *c = 0);
+            0
+        }
         ScaleRule::AbsMax => {
             let sc = abs_max_scale(s, amax, outer, 64);
             int_or_float_elements(s.element(), x, sc.d, q);
@@ -269,7 +300,7 @@ fn quantize_block(s: &Scheme, x: &[f32], outer: f32, q: &mut [u8]) -> u32 {
             int_or_float_elements(s.element(), x, best.d, q);
             best.code
         }
-    }
+    })
 }
 
 /// The stored NaN of a scale encoding.
@@ -297,16 +328,17 @@ fn block_sse(e: Element, x: &[f32], d: f64) -> f64 {
 
 /// Codes of `x / d` (integer elements, or E2M1 for NVFP4), one `f64` division each (see the
 /// module docs); all zero when `d = 0` (an all-zero block or tensor).
+#[inline(always)]
 fn int_or_float_elements(e: Element, x: &[f32], d: f64, q: &mut [u8]) {
     if d == 0.0 {
+        q.iter_mut().for_each(|c| *c = 0);
         return;
     }
     match e {
-        Element::Int(b) => {
-            let m = ((1u32 << (b - 1)) - 1) as f64;
-            let mask = e.mask();
+        Element::Int(b) => int_codes(x, d, ((1u32 << (b - 1)) - 1) as f64, e.mask(), q),
+        Element::E2M1 => {
             for (c, &v) in q.iter_mut().zip(x) {
-                *c = (round_ties_even(v as f64 / d).clamp(-m, m) as i32 as u8) & mask;
+                *c = e2m1_from_f64_saturating(v as f64 / d);
             }
         }
         _ => {
@@ -317,7 +349,41 @@ fn int_or_float_elements(e: Element, x: &[f32], d: f64, q: &mut [u8]) {
     }
 }
 
+/// Integer codes: `x / d` clamped to `[−m, m]` (an integer, so clamping commutes with rounding
+/// to an integer) and rounded to nearest-even by adding `1.5 · 2^52`: the sum lies in
+/// `[2^52, 2^53)` where the `f64` spacing is 1, so the FPU's own nearest-even rounding leaves
+/// `1.5 · 2^52 + round(x / d)`, whose low mantissa bits are the integer in two's complement.
+/// Branch-free, so the loop vectorises.
+#[inline(always)]
+fn int_codes(x: &[f32], d: f64, m: f64, mask: u8, q: &mut [u8]) {
+    const MAGIC: f64 = 6755399441055744.0; // 1.5 · 2^52
+    for (c, &v) in q.iter_mut().zip(x) {
+        let t = (v as f64 / d).max(-m).min(m) + MAGIC;
+        *c = (t.to_bits() as u8) & mask;
+    }
+}
+
+/// `q` rounded to E2M1 (nearest-even, saturating at ±6; negative values that round to zero
+/// give −0, code 0x8). E2M1's magnitudes 0, 0.5, 1, 1.5, 2, 3, 4, 6 are codes 0..=7, so the
+/// magnitude code counts the rounding boundaries `|q|` passes: the midpoints 0.25, 0.75, 1.25,
+/// 1.75, 2.5, 3.5, 5, where a tie goes to the even code (strictly above 0.25, 1.25, 2.5 and 5,
+/// from 0.75, 1.75 and 3.5 on). Checked against the rounding core around every boundary in
+/// the tests below; both are monotone step functions, so that proves them equal.
+#[inline(always)]
+pub(crate) fn e2m1_from_f64_saturating(q: f64) -> u8 {
+    let a = q.abs();
+    let mag = (a > 0.25) as u8
+        + (a >= 0.75) as u8
+        + (a > 1.25) as u8
+        + (a >= 1.75) as u8
+        + (a > 2.5) as u8
+        + (a >= 3.5) as u8
+        + (a > 5.0) as u8;
+    mag | (((q.to_bits() >> 63) as u8) << 3)
+}
+
 /// MX element codes of `x · 2^−e` (exact in `f32` where it matters; see the module docs).
+#[inline(always)]
 fn mx_elements(e: Element, x: &[f32], exp: i32, q: &mut [u8]) {
     let inv = pow2_f32(-exp);
     match e {
@@ -341,5 +407,34 @@ fn mx_elements(e: Element, x: &[f32], exp: i32, q: &mut [u8]) {
 fn lanes<S: crate::Spec>(x: &[f32], inv: f32, q: &mut [u8]) {
     for (c, &v) in q.iter_mut().zip(x) {
         *c = encode_lane::<S, true>((v * inv).to_bits());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::LowpFloat;
+
+    /// The E2M1 fast path against the rounding core at every boundary (±64 ulps), at ±0, the
+    /// extremes and NaN-free random values: equal step functions.
+    #[test]
+    fn e2m1_fast_path_matches_core() {
+        let mut xs = vec![0.0, -0.0, f64::MAX, -f64::MAX, f64::MIN_POSITIVE, 1e-300, 6.0, 7.0, 1e10];
+        for t in [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0] {
+            let b = f64::to_bits(t);
+            for k in 0..=128u64 {
+                xs.push(f64::from_bits(b + k - 64));
+            }
+        }
+        let mut r = crate::rng::SplitMix64::new(7);
+        for _ in 0..100_000 {
+            xs.push((r.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 8.0);
+        }
+        for x in xs {
+            for v in [x, -x] {
+                let want = crate::Float4E2M1FN::from_f64_saturating(v).to_bits();
+                assert_eq!(e2m1_from_f64_saturating(v), want, "{v:e}");
+            }
+        }
     }
 }

@@ -20,13 +20,14 @@
 
 use core::fmt;
 
-use super::quantize::{amax_finite, first_non_finite, outer_scale, quantize_row};
-use super::scheme::{NonFinite, Outer, ScaleEncoding, Scheme};
+use super::quantize::{nan_blocks, outer_scale, quantize_row, scan};
+use super::scheme::{Element, Outer, ScaleEncoding, Scheme};
+use crate::bulk::Backend;
 
 /// Why quantization or reassembly from parts failed.
 #[derive(Clone, Debug, PartialEq)]
 pub enum QuantizeError {
-    /// A NaN or ±∞ in the input (under [`NonFinite::Error`], or for schemes whose scales cannot
+    /// A NaN or ±∞ in the input (under [`NonFinite::Error`](super::NonFinite::Error), or for schemes whose scales cannot
     /// be NaN). `index` is the first offending position in the input slice.
     NonFinite {
         /// Position in the input.
@@ -103,12 +104,16 @@ pub(crate) fn geometry(s: &Scheme, len: usize) -> RowGeometry {
 
 /// Write unpacked codes `q` (one per byte) into the bit stream at `out` (which starts at a byte
 /// boundary and is zero where the codes go).
+#[inline(always)]
 pub(crate) fn pack_codes(q: &[u8], bits: u32, out: &mut [u8]) {
     match bits {
         8 => out[..q.len()].copy_from_slice(q),
         4 => {
-            for (o, p) in out.iter_mut().zip(q.chunks(2)) {
-                *o = (p[0] & 0xf) | p.get(1).map_or(0, |h| h << 4);
+            for (o, p) in out.iter_mut().zip(q.chunks_exact(2)) {
+                *o = (p[0] & 0xf) | (p[1] << 4);
+            }
+            if q.len() % 2 == 1 {
+                out[q.len() / 2] = q[q.len() - 1] & 0xf;
             }
         }
         _ => {
@@ -161,6 +166,7 @@ pub(crate) fn scale_at(scales: &[u8], enc: ScaleEncoding, k: usize) -> u32 {
 /// integer ≤ 255, a power of two) — element values have at most 8, so the product fits in
 /// `f32`'s 24 — and 1 for an `f32` block scale, which becomes `outer` instead (one `f32`
 /// multiply, correctly rounded).
+#[inline(always)]
 fn block_factors(s: &Scheme, scales: &[u8], k: usize, outer: f32) -> (f32, f32) {
     let enc = s.scale();
     match enc {
@@ -249,14 +255,22 @@ pub trait BlockScaled {
         if out.len() != self.len() {
             return Err(QuantizeError::Length { expected: self.len(), got: out.len() });
         }
-        dequantize_row(self.scheme(), self.codes(), self.scales(), self.row_scale(), out);
+        dequantize_row(Backend::best(), self.scheme(), self.codes(), self.scales(), self.row_scale(), out);
+        Ok(())
+    }
+    /// [`dequantize_into`](Self::dequantize_into) on a chosen backend (the same bits on each).
+    fn dequantize_into_on(&self, backend: Backend, out: &mut [f32]) -> Result<(), QuantizeError> {
+        if out.len() != self.len() {
+            return Err(QuantizeError::Length { expected: self.len(), got: out.len() });
+        }
+        dequantize_row(backend, self.scheme(), self.codes(), self.scales(), self.row_scale(), out);
         Ok(())
     }
     /// All elements as a new `Vec<f32>`.
     #[cfg(feature = "std")]
     fn dequantize(&self) -> Vec<f32> {
         let mut v = vec![0.0; self.len()];
-        dequantize_row(self.scheme(), self.codes(), self.scales(), self.row_scale(), &mut v);
+        dequantize_row(Backend::best(), self.scheme(), self.codes(), self.scales(), self.row_scale(), &mut v);
         v
     }
     /// Storage cost: all code, block-scale and row-scale bits over the elements (padding
@@ -270,8 +284,26 @@ pub trait BlockScaled {
     }
 }
 
+/// Dequantize a packed row on `backend` (the same bits on each).
+pub(crate) fn dequantize_row(
+    backend: Backend,
+    s: &Scheme,
+    codes: &[u8],
+    scales: &[u8],
+    row_scale: f32,
+    out: &mut [f32],
+) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if backend != Backend::Portable && backend.is_supported() {
+        return crate::arch::x86::dequantize_row(backend, s, codes, scales, row_scale, out);
+    }
+    let _ = backend;
+    dequantize_row_body(s, codes, scales, row_scale, out)
+}
+
 /// Dequantize a packed row (see [`block_factors`] for why each value is rounded once).
-pub(crate) fn dequantize_row(s: &Scheme, codes: &[u8], scales: &[u8], row_scale: f32, out: &mut [f32]) {
+#[inline(always)]
+pub(crate) fn dequantize_row_body(s: &Scheme, codes: &[u8], scales: &[u8], row_scale: f32, out: &mut [f32]) {
     let g = geometry(s, out.len());
     let e = s.element();
     let bits = e.bits();
@@ -284,6 +316,27 @@ pub(crate) fn dequantize_row(s: &Scheme, codes: &[u8], scales: &[u8], row_scale:
         let start = k * g.block * bits as usize / 8;
         let row = &codes[start..];
         match bits {
+            4 if matches!(e, Element::Int(_)) => {
+                // Signed nibbles by arithmetic (sign-extend, convert, scale): vectorises.
+                let pairs = chunk.len() / 2;
+                for (o, &byte) in chunk.chunks_exact_mut(2).zip(&row[..pairs]) {
+                    o[0] = ((((byte << 4) as i8) >> 4) as f32 * inner) * outer;
+                    o[1] = (((byte as i8) >> 4) as f32 * inner) * outer;
+                }
+                if chunk.len() % 2 == 1 {
+                    chunk[chunk.len() - 1] = ((((row[pairs] << 4) as i8) >> 4) as f32 * inner) * outer;
+                }
+            }
+            4 if e == Element::E2M1 => {
+                let pairs = chunk.len() / 2;
+                for (o, &byte) in chunk.chunks_exact_mut(2).zip(&row[..pairs]) {
+                    o[0] = (e2m1_to_f32(byte) * inner) * outer;
+                    o[1] = (e2m1_to_f32(byte >> 4) * inner) * outer;
+                }
+                if chunk.len() % 2 == 1 {
+                    chunk[chunk.len() - 1] = (e2m1_to_f32(row[pairs]) * inner) * outer;
+                }
+            }
             4 => {
                 let mut lut = [0f32; 16];
                 for (l, &t) in lut.iter_mut().zip(&table) {
@@ -310,14 +363,30 @@ pub(crate) fn dequantize_row(s: &Scheme, codes: &[u8], scales: &[u8], row_scale:
     }
 }
 
-/// Check the input and find the outer scale over `data` (the whole tensor or one row).
-fn check_finite(s: &Scheme, data: &[f32]) -> Result<(), QuantizeError> {
-    if let Some((index, value)) = first_non_finite(data) {
-        if s.non_finite() == NonFinite::Error || !s.scale().has_nan() {
-            return Err(QuantizeError::NonFinite { index, value });
+/// The E2M1 code in the low nibble of `c` as `f32`, by arithmetic (branch-free, so loops over it
+/// vectorise): magnitude codes `2e + f` are `f / 2` for `e = 0` and `(1 + f/2) · 2^(e − 1)`
+/// otherwise; bit 3 is the sign. Equal to the table decoder on all 16 codes (tested).
+#[inline(always)]
+pub(crate) fn e2m1_to_f32(c: u8) -> f32 {
+    let c = c as u32;
+    let e = (c >> 1) & 3;
+    let f = c & 1;
+    let normal = ((e + 126) << 23) | (f << 22);
+    let sub = f * 0x3f00_0000;
+    let mag = if e == 0 { sub } else { normal };
+    f32::from_bits(mag | ((c & 8) << 28))
+}
+
+/// The outer scale of `data` (its largest finite magnitude by the scheme's rule), or the
+/// error for its first non-finite value when the scheme makes no NaN blocks.
+fn outer_of(s: &Scheme, data: &[f32], offset: usize) -> Result<f32, QuantizeError> {
+    let (amax, bad) = scan(data);
+    if let Some(i) = bad {
+        if !nan_blocks(s) {
+            return Err(QuantizeError::NonFinite { index: offset + i, value: data[i] });
         }
     }
-    Ok(())
+    Ok(outer_scale(s, amax))
 }
 
 /// One quantized row: the packed codes and scales plus the row scale.
@@ -344,14 +413,21 @@ pub struct BlockVector {
 }
 
 impl BlockVector {
-    /// Quantize `x` (its own row and tensor: row and tensor scales come from `x`).
+    /// Quantize `x` (its own row and tensor: row and tensor scales come from `x`) with the
+    /// fastest kernels this CPU has.
     pub fn quantize(scheme: &Scheme, x: &[f32]) -> Result<BlockVector, QuantizeError> {
-        check_finite(scheme, x)?;
+        BlockVector::quantize_on(Backend::best(), scheme, x)
+    }
+
+    /// [`quantize`](Self::quantize) on a chosen backend (the same bits on each; an unsupported
+    /// one falls back to the portable code).
+    pub fn quantize_on(backend: Backend, scheme: &Scheme, x: &[f32]) -> Result<BlockVector, QuantizeError> {
         let g = geometry(scheme, x.len());
-        let outer = outer_scale(scheme, amax_finite(x));
+        let outer = if scheme.outer() == Outer::None { 1.0 } else { outer_of(scheme, x, 0)? };
         let mut codes = vec![0u8; g.code_bytes];
         let mut scales = vec![0u8; g.scale_bytes];
-        quantize_row(scheme, x, outer, &mut codes, &mut scales);
+        quantize_row(backend, scheme, x, outer, &mut codes, &mut scales)
+            .map_err(|index| QuantizeError::NonFinite { index, value: x[index] })?;
         Ok(BlockVector { scheme: *scheme, len: x.len(), codes, scales, row_scale: outer })
     }
 
@@ -424,35 +500,42 @@ pub struct BlockMatrix {
 }
 
 impl BlockMatrix {
-    /// Quantize a row-major `rows × cols` matrix.
+    /// Quantize a row-major `rows × cols` matrix with the fastest kernels this CPU has.
     pub fn quantize(scheme: &Scheme, data: &[f32], rows: usize, cols: usize) -> Result<BlockMatrix, QuantizeError> {
+        BlockMatrix::quantize_on(Backend::best(), scheme, data, rows, cols)
+    }
+
+    /// [`quantize`](Self::quantize) on a chosen backend (the same bits on each).
+    pub fn quantize_on(
+        backend: Backend,
+        scheme: &Scheme,
+        data: &[f32],
+        rows: usize,
+        cols: usize,
+    ) -> Result<BlockMatrix, QuantizeError> {
         if rows.checked_mul(cols) != Some(data.len()) {
             return Err(QuantizeError::Shape { rows, cols, len: data.len() });
         }
-        check_finite(scheme, data)?;
         let g = geometry(scheme, cols);
-        let tensor = if scheme.outer() == Outer::Tensor { outer_scale(scheme, amax_finite(data)) } else { 1.0 };
+        let tensor = if scheme.outer() == Outer::Tensor { outer_of(scheme, data, 0)? } else { 1.0 };
         let mut codes = vec![0u8; g.code_bytes * rows];
         let mut scales = vec![0u8; g.scale_bytes * rows];
-        let mut row_scales = vec![0f32; rows];
+        let mut row_scales = vec![tensor; rows];
         if cols > 0 {
             for (r, x) in data.chunks(cols).enumerate() {
-                let outer = match scheme.outer() {
-                    Outer::Row => outer_scale(scheme, amax_finite(x)),
-                    Outer::Tensor => tensor,
-                    Outer::None => 1.0,
-                };
-                row_scales[r] = outer;
+                if scheme.outer() == Outer::Row {
+                    row_scales[r] = outer_of(scheme, x, r * cols)?;
+                }
                 quantize_row(
+                    backend,
                     scheme,
                     x,
-                    outer,
+                    row_scales[r],
                     &mut codes[r * g.code_bytes..(r + 1) * g.code_bytes],
                     &mut scales[r * g.scale_bytes..(r + 1) * g.scale_bytes],
-                );
+                )
+                .map_err(|i| QuantizeError::NonFinite { index: r * cols + i, value: x[i] })?;
             }
-        } else {
-            row_scales.iter_mut().for_each(|v| *v = tensor);
         }
         Ok(BlockMatrix { scheme: *scheme, rows, cols, codes, scales, row_scales })
     }
@@ -500,7 +583,7 @@ impl BlockMatrix {
         if self.cols > 0 {
             for (r, o) in v.chunks_mut(self.cols).enumerate() {
                 let row = self.row(r);
-                dequantize_row(&self.scheme, row.codes, row.scales, row.row_scale, o);
+                dequantize_row(Backend::best(), &self.scheme, row.codes, row.scales, row.row_scale, o);
             }
         }
         v
@@ -550,6 +633,15 @@ impl BlockScaled for BlockRow<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn e2m1_arithmetic_decoder_matches_table() {
+        for c in 0..16u8 {
+            let want = Element::E2M1.decode(c) as f32;
+            assert_eq!(e2m1_to_f32(c).to_bits(), want.to_bits(), "code {c:#x}");
+            assert_eq!(e2m1_to_f32(c | 0xf0).to_bits(), want.to_bits(), "code {c:#x} with high bits");
+        }
+    }
 
     #[test]
     fn pack_unpack_every_width() {
