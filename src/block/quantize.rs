@@ -39,12 +39,15 @@ fn abs_bits(x: f32) -> u32 {
 /// One pass over data: the largest finite magnitude (0 when there is none) and the index of
 /// the first non-finite value, if any.
 pub(crate) fn scan(x: &[f32]) -> (f32, Option<usize>) {
-    let (fin, all) = x.iter().fold((0u32, 0u32), |(f, a), &v| {
-        let b = abs_bits(v);
-        (if b < 0x7f80_0000 { f.max(b) } else { f }, a.max(b))
+    // In f32 (maxps exists in SSE2, unsigned integer max does not): |v| of a finite v orders as
+    // its bits do; NaN fails `a < ∞`, so it is skipped and flagged.
+    let (fin, bad) = x.iter().fold((0f32, false), |(f, bad), &v| {
+        let a = v.abs();
+        let ok = a < f32::INFINITY;
+        (if ok && a > f { a } else { f }, bad | !ok)
     });
-    let pos = if all >= 0x7f80_0000 { x.iter().position(|v| !v.is_finite()) } else { None };
-    (f32::from_bits(fin), pos)
+    let pos = if bad { x.iter().position(|v| !v.is_finite()) } else { None };
+    (fin, pos)
 }
 
 /// Whether non-finite input makes NaN blocks (rather than an error) under this scheme.
