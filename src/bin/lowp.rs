@@ -580,7 +580,9 @@ fn write_table(out: &mut Out, rows: &[Vec<String>], numeric: std::ops::RangeIncl
     for (k, row) in rows.iter().enumerate() {
         let mut line = String::new();
         for (c, cell) in row.iter().enumerate() {
-            if c + 1 == ncol || c + 1 == row.len() {
+            if numeric.contains(&c) && k > 0 && row.len() == ncol {
+                let _ = write!(line, "{cell:>w$}  ", w = widths[c]);
+            } else if c + 1 == ncol || c + 1 == row.len() {
                 line.push_str(cell);
             } else if numeric.contains(&c) && k > 0 {
                 let _ = write!(line, "{cell:>w$}  ", w = widths[c]);
@@ -1054,7 +1056,8 @@ e4m3 or e8m0 block scales",
             line.push_str("scale none");
         } else {
             let c = q.scale_code(k);
-            let _ = write!(line, "scale {} = {}", scale_code_hex(enc, c), f64_text(enc.decode(c)));
+            // Every block scale is an f32 value: its shortest f32 text reads back exactly.
+            let _ = write!(line, "scale {} = {}", scale_code_hex(enc, c), f32_text(enc.decode(c) as f32));
         }
         line.push_str("  codes");
         for i in k * block..((k + 1) * block).min(q.len()) {
