@@ -258,18 +258,31 @@ fn formats_lists_the_block_schemes() {
 // analyze
 // ---------------------------------------------------------------------------------------------
 
-/// A fresh path in the temp dir.
+/// A path in the temp dir, unique to this process and `name`.
 fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lowp-cli-block-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    std::env::temp_dir().join(format!("lowp-cli-block-{}-{name}", std::process::id()))
 }
 
-/// Write bytes to a temp file; the path as a String.
-fn temp_file(name: &str, bytes: &[u8]) -> String {
+/// A temp file, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Write bytes to a temp file.
+fn temp_file(name: &str, bytes: &[u8]) -> TempFile {
     let p = temp_path(name);
     std::fs::write(&p, bytes).unwrap();
-    p.to_str().unwrap().to_string()
+    TempFile(p)
 }
 
 /// A tensor to write: name, dtype, shape, values (rounded to the dtype when written).
@@ -365,8 +378,9 @@ fn summary(lines: &[String]) -> HashMap<String, Vec<String>> {
 #[test]
 fn analyze_matches_error_stats() {
     let specs = weight_specs();
-    let path = temp_file("weights.safetensors", &write_file(&specs));
-    let lines = ok(&["analyze", &path], "");
+    let file = temp_file("weights.safetensors", &write_file(&specs));
+    let path = file.path();
+    let lines = ok(&["analyze", path], "");
     let rows = table(&lines);
     let schemes = Scheme::catalog();
     assert_eq!(rows.len(), 3 * schemes.len(), "{lines:#?}");
@@ -414,11 +428,11 @@ fn analyze_matches_error_stats() {
         assert_eq!(sums[&s.to_string()][..], want[..], "summary {s}");
     }
     // A chosen list of schemes, in the order given.
-    let lines = ok(&["analyze", &path, "--scheme", "nvfp4,mxfp4"], "");
+    let lines = ok(&["analyze", path, "--scheme", "nvfp4,mxfp4"], "");
     assert_eq!(table(&lines).len(), 6);
     let sums: Vec<&String> = lines.iter().skip_while(|l| !l.starts_with("scheme")).skip(1).collect();
     assert!(sums[0].starts_with("nvfp4 ") && sums[1].starts_with("mxfp4 "), "{lines:#?}");
-    let lines = ok(&["analyze", &path, "-s", "vsq-int4-v32-s6"], "");
+    let lines = ok(&["analyze", path, "-s", "vsq-int4-v32-s6"], "");
     assert_eq!(table(&lines).len(), 3);
 }
 
@@ -426,8 +440,9 @@ fn analyze_matches_error_stats() {
 fn analyze_reports_non_finite_tensors_and_goes_on() {
     let mut specs = weight_specs();
     specs[1].values[70] = f32::INFINITY; // layer1.w: [2, 3, 64] → row 1, column 6
-    let path = temp_file("nonfinite.safetensors", &write_file(&specs));
-    let lines = ok(&["analyze", &path, "--scheme", "mxfp4,vsq-int4-v64"], "");
+    let file = temp_file("nonfinite.safetensors", &write_file(&specs));
+    let path = file.path();
+    let lines = ok(&["analyze", path, "--scheme", "mxfp4,vsq-int4-v64"], "");
     for s in ["mxfp4", "vsq-int4-v64"] {
         let line = lines.iter().find(|l| l.starts_with("layer1.w") && l.contains(&format!(" {s} "))).unwrap();
         assert!(line.contains("error: non-finite value inf at [1, 6]"), "{line}");
@@ -445,8 +460,9 @@ fn analyze_reports_non_finite_tensors_and_goes_on() {
 #[test]
 fn analyze_without_matrices_says_so() {
     let specs = vec![Spec { name: "b", dtype: Dtype::F32, shape: vec![3], values: vec![1.0, 2.0, 3.0] }];
-    let path = temp_file("vector.safetensors", &write_file(&specs));
-    let lines = ok(&["analyze", &path], "");
+    let file = temp_file("vector.safetensors", &write_file(&specs));
+    let path = file.path();
+    let lines = ok(&["analyze", path], "");
     assert!(lines[0].contains("no tensor of rank >= 2"), "{lines:#?}");
     assert!(lines[1].starts_with("skipped b (F32 [3]"));
 }
@@ -472,7 +488,11 @@ fn damaged() -> Vec<(&'static str, Vec<u8>)> {
         ("trailing", [&good[..], &[0u8; 4]].concat()),
         ("garbage-json", raw_file("{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_off", &[0; 4])),
         ("not-json", raw_file("hello world!", &[])),
-        ("not-utf8", raw_file("{\"\u{0}\"}", &[]).into_iter().map(|b| if b == 0 { 0xff } else { b }).collect()),
+        ("not-utf8", {
+            let mut f = raw_file("{\"a\":1}", &[]);
+            f[10] = 0xff; // inside the name
+            f
+        }),
         (
             "offset-gap",
             raw_file(
@@ -481,6 +501,11 @@ fn damaged() -> Vec<(&'static str, Vec<u8>)> {
             ),
         ),
         ("offset-past-end", raw_file(r#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8000]}}"#, &[0; 8])),
+        // Offsets consistent with the shape but past the end of the file: a cut file.
+        (
+            "offset-past-end-consistent",
+            raw_file(r#"{"a":{"dtype":"F32","shape":[2000],"data_offsets":[0,8000]}}"#, &[0; 8]),
+        ),
         ("shape-mismatch", raw_file(r#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, &[0; 8])),
         (
             "shape-overflow",
@@ -504,13 +529,13 @@ fn read_safetensors_errors_are_typed() {
         let ok = match name {
             "empty" | "cut-prefix" => matches!(e, LoadError::Truncated { what: "length prefix", needed: 8, .. }),
             "cut-header" | "header-past-end" => matches!(e, LoadError::Truncated { what: "header", .. }),
-            "cut-data" | "cut-data-start" => {
+            "cut-data" | "cut-data-start" | "offset-past-end-consistent" => {
                 matches!(e, LoadError::Truncated { what: "tensor data", needed, len } if needed > len)
             }
             "trailing" => matches!(e, LoadError::TrailingBytes { expected, len } if len == expected + 4),
-            "garbage-json" | "not-json" | "not-utf8" | "unknown-dtype" | "header-huge" => {
-                matches!(e, LoadError::Header(_))
-            }
+            "garbage-json" | "not-json" | "unknown-dtype" => matches!(e, LoadError::Header(_)),
+            "not-utf8" => matches!(&e, LoadError::Header(m) if m.contains("UTF-8")),
+            "header-huge" => matches!(&e, LoadError::Header(m) if m.contains(&u64::MAX.to_string())),
             "offset-gap" => matches!(&e, LoadError::Offsets { tensor } if tensor == "b"),
             "offset-past-end" => matches!(e, LoadError::DataLength(_) | LoadError::Truncated { .. }),
             "shape-mismatch" | "shape-overflow" => matches!(e, LoadError::DataLength(_)),
@@ -554,9 +579,10 @@ fn read_safetensors_errors_are_typed() {
 #[test]
 fn analyze_damaged_files_fail_cleanly() {
     for (name, bytes) in damaged() {
-        let path = temp_file(&format!("damaged-{name}.safetensors"), &bytes);
-        let e = fails(&["analyze", &path], "");
-        assert!(e.contains(&path), "{name}: {e}");
+        let file = temp_file(&format!("damaged-{name}.safetensors"), &bytes);
+        let path = file.path();
+        let e = fails(&["analyze", path], "");
+        assert!(e.contains(path), "{name}: {e}");
         assert!(
             e.contains("truncated")
                 || e.contains("invalid safetensors")

@@ -406,7 +406,7 @@ fn parse_entries(bytes: &[u8]) -> Result<Vec<Entry>, LoadError> {
     if header_end > len && n <= 100_000_000 {
         return Err(LoadError::Truncated { what: "header", needed: header_end, len });
     }
-    let st = SafeTensors::deserialize(bytes).map_err(|e| map_error(e, bytes, header_end))?;
+    let st = SafeTensors::deserialize(bytes).map_err(|e| map_error(e, bytes, n))?;
     let base = bytes.as_ptr() as usize;
     let mut entries: Vec<Entry> = st
         .tensors()
@@ -422,14 +422,14 @@ fn parse_entries(bytes: &[u8]) -> Result<Vec<Entry>, LoadError> {
     Ok(entries)
 }
 
-fn map_error(e: SafeTensorError, bytes: &[u8], header_end: u64) -> LoadError {
+/// The crate's error as a [`LoadError`]; `n` is the header length the file declares.
+fn map_error(e: SafeTensorError, bytes: &[u8], n: u64) -> LoadError {
     let len = bytes.len() as u64;
+    let header_end = n.saturating_add(8);
     match e {
         SafeTensorError::HeaderTooSmall => LoadError::Truncated { what: "length prefix", needed: 8, len },
         SafeTensorError::InvalidHeaderLength => LoadError::Truncated { what: "header", needed: header_end, len },
-        SafeTensorError::HeaderTooLarge => {
-            LoadError::Header(format!("header length {} exceeds the 100 MB limit", header_end - 8))
-        }
+        SafeTensorError::HeaderTooLarge => LoadError::Header(format!("header length {n} exceeds the 100 MB limit")),
         SafeTensorError::InvalidHeader => LoadError::Header("the header is not valid UTF-8".into()),
         SafeTensorError::InvalidHeaderStart => LoadError::Header("the header does not start with `{`".into()),
         SafeTensorError::InvalidHeaderDeserialization => LoadError::Header(
