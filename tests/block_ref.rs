@@ -892,9 +892,10 @@ fn catalog_random() {
         if s.rule() == ScaleRule::Mse {
             continue; // mse_search below
         }
-        random_cases(&s, seed, 60);
+        random_cases(&s, seed, 500);
     }
     eprintln!("catalog_random: {:?}", t.elapsed());
+    print_counts("catalog_random");
 }
 
 #[test]
@@ -902,9 +903,10 @@ fn variants_random() {
     let t = Instant::now();
     let seed = rng_seed("block_ref::variants_random");
     for s in variants() {
-        random_cases(&s, seed, 12);
+        random_cases(&s, seed, 80);
     }
     eprintln!("variants_random: {:?}", t.elapsed());
+    print_counts("variants_random");
 }
 
 #[test]
@@ -917,7 +919,7 @@ fn mse_search() {
         let rs = RScheme::new(s);
         let mut rng = SplitMix::new(seed ^ hash(&rs.name));
         let b = s.block_len();
-        for _ in 0..6 {
+        for _ in 0..25 {
             let n = [b, 2 * b, b + 1, 3 * b - 1][rng.next_u32() as usize % 4];
             let (x, case) = gen_row(&mut rng, n, b);
             check_vector(&rs, seed, &case, &x);
@@ -1010,7 +1012,7 @@ fn edge_cases() {
         }
         // Matrices at the edges: 0 rows, 0 columns, one column, rows of different magnitude.
         let b = block_of(&s);
-        for (rows, cols) in [(0, b), (0, 0), (1, 1), (3, b - 1), (2, b + 1), (4, 1)] {
+        for (rows, cols) in [(0, b), (0, 0), (1, 1), (3, b - 1), (2, b), (2, b + 1), (4, 1), (1, 1000)] {
             let data: Vec<f32> = (0..rows * cols)
                 .map(|i| ((i * 13 % 17) as f32 - 8.0) * 2f32.powi((i / cols.max(1)) as i32 * 9 - 9))
                 .collect();
@@ -1018,6 +1020,7 @@ fn edge_cases() {
         }
     }
     eprintln!("edge_cases: {:?}", t.elapsed());
+    print_counts("edge_cases");
 }
 
 /// Rows made of exact ties: for a chosen amax the reference finds the block's whole divisor
@@ -1081,6 +1084,43 @@ fn tie_rows(s: &Scheme) -> Vec<(String, Vec<f32>)> {
             }
             out.push((format!("ties amax {amax:e} d {}", show(&d)), x));
         }
+        // Two-level VSQ and NVFP4: blocks below the row's / tensor's amax, so that block scales
+        // other than the largest come up (S = 1, 3, 2^(M−1) + 1; E4M3 1, 13/64, 2^−9, 240).
+        let levels: Vec<Rational> = match rs.scale {
+            RScale::UInt(m) => [1i64, 3, (1 << (m - 1)) + 1].map(Rational::from).to_vec(),
+            RScale::Fmt(_) if rs.outer == Outer::Tensor => {
+                vec![Rational::from(1), Rational::from((13, 64)), pow2(-9), Rational::from(240)]
+            }
+            _ => vec![],
+        };
+        let row_amax = Rational::from(&qtot * pow2(e));
+        let (Some(ra), false) = (exact_f32(&row_amax), levels.is_empty()) else { continue };
+        let o = rat(f32::from_bits(rs.outer_bits(&row_amax)));
+        let mut x = vec![ra];
+        x.resize(b, 0.0);
+        for v in &levels {
+            let amax_b_q = Rational::from(elem.qmax() * v) * &o;
+            let Some(amax_b) = exact_f32(&amax_b_q) else { continue };
+            let Ok(RBlock { d: Some(d), .. }) = rs.block(&[amax_b], &o, 0) else { continue };
+            let mut vals = vec![];
+            for m in &mids {
+                let Some(t) = exact_f32(&Rational::from(m * &d)) else { continue };
+                for v in [t, f32::from_bits(t.to_bits() + 1), f32::from_bits(t.to_bits() - 1)] {
+                    if rat(v) <= amax_b_q && v > 0.0 {
+                        vals.push(v);
+                        vals.push(-v);
+                    }
+                }
+            }
+            for chunk in vals.chunks(b - 1) {
+                x.push(amax_b);
+                x.extend_from_slice(chunk);
+                x.resize(x.len().div_ceil(b) * b, 0.0);
+            }
+        }
+        if x.len() > b {
+            out.push((format!("ties under row/tensor amax {ra:e}"), x));
+        }
     }
     out
 }
@@ -1107,6 +1147,7 @@ fn ties() {
     }
     assert!(n > 50, "only {n} tie rows built");
     eprintln!("ties: {n} rows, {:?}", t.elapsed());
+    print_counts("ties");
 }
 
 #[test]
@@ -1158,4 +1199,5 @@ fn non_finite() {
         }
     }
     eprintln!("non_finite: {:?}", t.elapsed());
+    print_counts("non_finite");
 }
