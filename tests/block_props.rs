@@ -391,6 +391,20 @@ proptest! {
                 // of the whole data quantized as one vector.
                 Outer::Tensor => {
                     prop_assert_eq!(row.row_scale().to_bits(), whole.row_scale().to_bits(), "{} row {} tensor scale", s, r);
+                    // Element codes depend only on x and the whole scale: where the rows cut
+                    // the flat data at block boundaries, row and flat vector agree code for
+                    // code and scale for scale.
+                    let b = s.block_len();
+                    if b == 0 || cols % b == 0 {
+                        for i in 0..cols {
+                            prop_assert_eq!(row.code(i), whole.code(r * cols + i), "{} row {} code {}", s, r, i);
+                        }
+                        if b != 0 {
+                            for k in 0..cols / b {
+                                prop_assert_eq!(row.scale_code(k), whole.scale_code(r * cols / b + k), "{} row {} scale {}", s, r, k);
+                            }
+                        }
+                    }
                 }
             }
         }
