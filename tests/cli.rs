@@ -79,8 +79,10 @@ fn hex2(c: u64) -> String {
 #[test]
 fn formats_table_lists_every_format() {
     let lines = ok(&["formats"], "");
-    // Two tables: the 13 sign-magnitude formats, a blank line, the 5 named posits, a footnote.
-    assert_eq!(lines.len(), 1 + 13 + 1 + 1 + 5 + 1, "{lines:#?}");
+    // Three tables: the 13 sign-magnitude formats, a blank line, the 5 named posits, a
+    // footnote; then a blank line, the block schemes' header, one row per catalog scheme and a
+    // footnote.
+    assert_eq!(lines.len(), 1 + 13 + 1 + 1 + 5 + 1 + (1 + 1 + lowp::block::Scheme::catalog().len() + 1), "{lines:#?}");
     let names = [
         "float8_e4m3fn",
         "float8_e5m2",

@@ -182,7 +182,7 @@ fn pow2(e: i32) -> f64 {
 }
 
 /// `2^e` in `f32` for −149 ≤ e ≤ 127 (subnormal powers included).
-fn pow2_f32(e: i32) -> f32 {
+pub(crate) fn pow2_f32(e: i32) -> f32 {
     if e >= -126 {
         f32::from_bits(((e + 127) as u32) << 23)
     } else {

@@ -20,9 +20,9 @@
 
 use core::fmt;
 
-use super::quantize::{nan_blocks, outer_scale, quantize_row, scan};
+use super::quantize::{nan_blocks, outer_scale, pow2_f32, quantize_row, scan};
 use super::scheme::{Element, Outer, ScaleEncoding, Scheme};
-use crate::bulk::Backend;
+use crate::bulk::{Backend, FastSpec};
 
 /// Why quantization or reassembly from parts failed.
 #[derive(Clone, Debug, PartialEq)]
@@ -172,6 +172,16 @@ fn block_factors(s: &Scheme, scales: &[u8], k: usize, outer: f32) -> (f32, f32) 
     match enc {
         ScaleEncoding::None => (1.0, outer),
         ScaleEncoding::F32 => (1.0, f32::from_bits(scale_at(scales, enc, k))),
+        // One-byte scales without the generic decoder: E4M3 through the bulk decoder's exact
+        // f32 table, E8M0 as the power of two (f32 subnormal for code 0), integers as they are.
+        ScaleEncoding::E4M3 => {
+            (f32::from_bits(<crate::minifloat::E4M3FN as FastSpec>::TABLE[scales[k] as usize]), outer)
+        }
+        ScaleEncoding::E8M0 => {
+            let c = scales[k];
+            (if c == 0xff { f32::NAN } else { pow2_f32(c as i32 - 127) }, outer)
+        }
+        ScaleEncoding::UInt(m) => ((scales[k] & ((1u16 << m) - 1) as u8) as f32, outer),
         _ => (enc.decode(scale_at(scales, enc, k)) as f32, outer),
     }
 }
@@ -640,6 +650,35 @@ mod tests {
             let want = Element::E2M1.decode(c) as f32;
             assert_eq!(e2m1_to_f32(c).to_bits(), want.to_bits(), "code {c:#x}");
             assert_eq!(e2m1_to_f32(c | 0xf0).to_bits(), want.to_bits(), "code {c:#x} with high bits");
+        }
+    }
+
+    #[test]
+    fn one_byte_scale_tables_match_decode() {
+        for enc in [ScaleEncoding::E4M3, ScaleEncoding::E8M0, ScaleEncoding::UInt(4), ScaleEncoding::UInt(8)] {
+            let s = Scheme::new(
+                match enc {
+                    ScaleEncoding::E8M0 => Element::E2M1,
+                    _ => Element::Int(4),
+                },
+                16,
+                enc,
+                if matches!(enc, ScaleEncoding::UInt(_)) { super::Outer::Row } else { super::Outer::None },
+                if enc == ScaleEncoding::E8M0 {
+                    super::super::ScaleRule::MxFloor
+                } else {
+                    super::super::ScaleRule::AbsMax
+                },
+            );
+            let s = match s {
+                Ok(s) => s,
+                Err(_) => Scheme::nvfp4(),
+            };
+            for c in 0..=255u8 {
+                let (inner, _) = block_factors(&s, &[c], 0, 1.0);
+                let want = enc.decode(c as u32) as f32;
+                assert!(inner.to_bits() == want.to_bits() || (inner.is_nan() && want.is_nan()), "{enc:?} {c:#x}");
+            }
         }
     }
 
