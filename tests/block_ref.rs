@@ -1201,3 +1201,18 @@ fn non_finite() {
     eprintln!("non_finite: {:?}", t.elapsed());
     print_counts("non_finite");
 }
+
+/// A constructed exact tie between an `α` candidate and the code above the AbsMax one
+/// (found by a brute-force search of the documented rule): two-level INT4, M = 4, γ = 1
+/// (row amax 105 = 7 · 15), block `[31, −21, 29, −39, 0, …]`: AbsMax S = round(39/7) = 6,
+/// candidates in the documented order 6, 5, 4, 3, then 7; exact SSE 20, 19, 132, 488, 19.
+/// S = 5 (α < 1) and S = 7 (the code up) tie; the documented order picks 5.
+#[test]
+fn mse_tie_order_constructed() {
+    let seed = rng_seed("block_ref::mse_tie_order_constructed");
+    let s = RScheme::new(parse("vsq-int4-v16-s4-mse"));
+    let mut x = vec![0f32; 32];
+    x[0] = 105.0;
+    x[16..20].copy_from_slice(&[31.0, -21.0, 29.0, -39.0]);
+    check_vector(&s, seed, "constructed MSE tie (S = 5 vs the code up, 7)", &x);
+}
