@@ -527,10 +527,21 @@ impl BlockMatrix {
             return Err(QuantizeError::Shape { rows, cols, len: data.len() });
         }
         let g = geometry(scheme, cols);
-        let tensor = if scheme.outer() == Outer::Tensor { outer_of(scheme, data, 0)? } else { 1.0 };
+        // The scale every row starts with: the tensor's, 1 without an outer scale, and for
+        // per-row scales that of an empty row (0), which rows with elements replace.
+        let tensor = match scheme.outer() {
+            Outer::Tensor => outer_of(scheme, data, 0)?,
+            Outer::Row => outer_scale(scheme, 0.0),
+            Outer::None => 1.0,
+        };
+        // With `cols = 0`, `rows` is not bounded by the data: refuse what cannot be allocated.
+        let mut row_scales = Vec::new();
+        if row_scales.try_reserve_exact(rows).is_err() {
+            return Err(QuantizeError::Shape { rows, cols, len: data.len() });
+        }
+        row_scales.resize(rows, tensor);
         let mut codes = vec![0u8; g.code_bytes * rows];
         let mut scales = vec![0u8; g.scale_bytes * rows];
-        let mut row_scales = vec![tensor; rows];
         if cols > 0 {
             for (r, x) in data.chunks(cols).enumerate() {
                 if scheme.outer() == Outer::Row {
@@ -680,6 +691,15 @@ mod tests {
                 assert!(inner.to_bits() == want.to_bits() || (inner.is_nan() && want.is_nan()), "{enc:?} {c:#x}");
             }
         }
+    }
+
+    #[test]
+    fn absurd_row_count_without_columns_is_a_shape_error() {
+        let s = Scheme::per_row(4).unwrap();
+        let e = BlockMatrix::quantize(&s, &[], usize::MAX / 8, 0).unwrap_err();
+        assert!(matches!(e, QuantizeError::Shape { cols: 0, .. }), "{e:?}");
+        let m = BlockMatrix::quantize(&s, &[], 3, 0).unwrap();
+        assert_eq!(m.row_scales(), &[0.0; 3]);
     }
 
     #[test]
