@@ -324,7 +324,7 @@ fn write_file(specs: &[Spec]) -> Vec<u8> {
         .zip(&bytes)
         .map(|(s, b)| (s.name, TensorView::new(s.dtype, s.shape.clone(), b).unwrap()))
         .collect();
-    serialize(views, &None).unwrap()
+    serialize(views, None).unwrap()
 }
 
 fn weight_specs() -> Vec<Spec> {
@@ -511,7 +511,7 @@ fn damaged() -> Vec<(&'static str, Vec<u8>)> {
             "shape-overflow",
             raw_file(r#"{"a":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,8]}}"#, &[0; 8]),
         ),
-        ("unknown-dtype", raw_file(r#"{"a":{"dtype":"F4","shape":[2],"data_offsets":[0,1]}}"#, &[0; 1])),
+        ("unknown-dtype", raw_file(r#"{"a":{"dtype":"F7_E9M9","shape":[2],"data_offsets":[0,1]}}"#, &[0; 1])),
     ];
     // Header length past the end of the file, and absurdly large.
     let mut big = good.clone();

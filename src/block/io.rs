@@ -25,7 +25,7 @@
 //!     ("w", TensorView::new(Dtype::F32, vec![2, 3], &w).unwrap()),
 //!     ("b", TensorView::new(Dtype::BF16, vec![3], &b).unwrap()),
 //! ];
-//! let bytes = serialize(views, &None).unwrap();
+//! let bytes = serialize(views, None).unwrap();
 //!
 //! let file = read_safetensors(&bytes).unwrap();
 //! assert_eq!(file.tensors.len(), 2);
@@ -290,7 +290,7 @@ struct Entry {
 /// let ids: Vec<u8> = vec![0; 16];
 /// let bytes = serialize(
 ///     [("w", TensorView::new(Dtype::F16, vec![1, 2], &w).unwrap()), ("ids", TensorView::new(Dtype::I64, vec![2], &ids).unwrap())],
-///     &None,
+///     None,
 /// )
 /// .unwrap();
 /// let f = SafetensorsFile::parse(bytes).unwrap();
@@ -430,11 +430,10 @@ fn map_error(e: SafeTensorError, bytes: &[u8], n: u64) -> LoadError {
         SafeTensorError::HeaderTooSmall => LoadError::Truncated { what: "length prefix", needed: 8, len },
         SafeTensorError::InvalidHeaderLength => LoadError::Truncated { what: "header", needed: header_end, len },
         SafeTensorError::HeaderTooLarge => LoadError::Header(format!("header length {n} exceeds the 100 MB limit")),
-        SafeTensorError::InvalidHeader => LoadError::Header("the header is not valid UTF-8".into()),
-        SafeTensorError::InvalidHeaderStart => LoadError::Header("the header does not start with `{`".into()),
-        SafeTensorError::InvalidHeaderDeserialization => LoadError::Header(
-            "not a JSON object of tensors {name: {dtype, shape, data_offsets}} with known dtypes".into(),
-        ),
+        SafeTensorError::InvalidHeader(_) => LoadError::Header("the header is not valid UTF-8".into()),
+        SafeTensorError::InvalidHeaderDeserialization(e) => LoadError::Header(format!(
+            "not a JSON object of tensors {{name: {{dtype, shape, data_offsets}}}} with known dtypes ({e})"
+        )),
         SafeTensorError::InvalidOffset(tensor) => LoadError::Offsets { tensor },
         SafeTensorError::TensorInvalidInfo => {
             LoadError::DataLength("a tensor's data_offsets do not span shape × dtype size bytes".into())
@@ -490,7 +489,7 @@ mod tests {
                 ("a", TensorView::new(Dtype::F32, vec![2, 2], &a).unwrap()),
                 ("b", TensorView::new(Dtype::F16, vec![2], &b).unwrap()),
             ],
-            &None,
+            None,
         )
         .unwrap()
     }
