@@ -285,6 +285,7 @@ impl std::error::Error for SchemeError {}
 /// assert_eq!(s.block_len(), 64);
 /// assert_eq!(s.scale(), ScaleEncoding::UInt(6));
 /// assert_eq!(s.to_string(), "vsq-int4-v64-s6");
+/// assert_eq!("vsq-int4-s6".parse::<Scheme>().unwrap(), s);   // vectors of 64 by default
 /// assert_eq!(Scheme::mxfp4().nominal_bits_per_element(), 4.25);
 /// assert_eq!(Scheme::vsq(4, 64, ScaleEncoding::E4M3).unwrap().nominal_bits_per_element(), 4.125);
 /// ```
@@ -549,7 +550,8 @@ impl fmt::Display for Scheme {
 impl FromStr for Scheme {
     type Err = SchemeError;
 
-    /// Names: `vsq-int{2..8}-v{len}[-f16|-bf16|-e4m3|-s{4..8}]` (default f32 scales),
+    /// Names: `vsq-int{2..8}[-v{len}][-f16|-bf16|-e4m3|-s{4..8}]` (vectors of 64 and `f32`
+    /// scales when left out),
     /// `mxfp8-e4m3`, `mxfp8-e5m2`, `mxfp6-e2m3`, `mxfp6-e3m2`, `mxfp4`, `mxint8`, `nvfp4`,
     /// `int{2..8}-per-row`, `int{2..8}-per-tensor`; then optionally `-b{len}` (another block
     /// length for MX/NVFP4), `-mse` (MSE scale search) or `-ceil` (MX round-up rule).
@@ -575,9 +577,13 @@ impl FromStr for Scheme {
         }
         let int_bits = |s: &str| s.strip_prefix("int").and_then(|d| d.parse::<u8>().ok());
         let mut scheme = match parts.as_slice() {
-            ["vsq", e, v, rest @ ..] => {
+            ["vsq", e, rest @ ..] => {
                 let bits = int_bits(e).ok_or_else(bad)?;
-                let len: usize = v.strip_prefix('v').and_then(|d| d.parse().ok()).ok_or_else(bad)?;
+                // The vector length, 64 when left out.
+                let (len, rest) = match rest.split_first() {
+                    Some((v, more)) if v.starts_with('v') => (v[1..].parse::<usize>().map_err(|_| bad())?, more),
+                    _ => (64, rest),
+                };
                 match rest {
                     [] | ["f32"] => Scheme::vsq(bits, len, ScaleEncoding::F32)?,
                     ["f16"] => Scheme::vsq(bits, len, ScaleEncoding::F16)?,

@@ -441,6 +441,38 @@ impl BlockVector {
         Ok(BlockVector { scheme: *scheme, len: x.len(), codes, scales, row_scale: outer })
     }
 
+    /// Quantize `x` into this vector's buffers, reusing their allocations (for repeated
+    /// quantization of activations). The result equals [`quantize`](Self::quantize)'s; on an
+    /// error the vector is left empty (length 0) under `scheme`.
+    ///
+    /// ```
+    /// use lowp::block::{BlockVector, Scheme};
+    /// let s = Scheme::mxfp4();
+    /// let mut q = BlockVector::quantize(&s, &[1.0; 64]).unwrap();
+    /// q.requantize(&s, &[0.5; 64]).unwrap();
+    /// assert_eq!(q, BlockVector::quantize(&s, &[0.5; 64]).unwrap());
+    /// assert!(q.requantize(&s, &[f32::NAN]).is_err());
+    /// ```
+    pub fn requantize(&mut self, scheme: &Scheme, x: &[f32]) -> Result<(), QuantizeError> {
+        let g = geometry(scheme, x.len());
+        self.scheme = *scheme;
+        self.len = 0;
+        self.codes.clear();
+        self.scales.clear();
+        self.row_scale = 1.0;
+        let outer = if scheme.outer() == Outer::None { 1.0 } else { outer_of(scheme, x, 0)? };
+        self.codes.resize(g.code_bytes, 0);
+        self.scales.resize(g.scale_bytes, 0);
+        if let Err(index) = quantize_row(Backend::best(), scheme, x, outer, &mut self.codes, &mut self.scales) {
+            self.codes.clear();
+            self.scales.clear();
+            return Err(QuantizeError::NonFinite { index, value: x[index] });
+        }
+        self.len = x.len();
+        self.row_scale = outer;
+        Ok(())
+    }
+
     /// Reassemble from packed parts (the layout of the module docs), checking their sizes.
     pub fn from_parts(
         scheme: Scheme,
