@@ -10,9 +10,8 @@
 //! GB of `f32` per second and ns per element is `4 / (GB/s)`.
 //!
 //! - **quantize**: [`BlockVector::quantize`], the whole vector as one row (row and tensor scales
-//!   from it), allocation of the packed codes and scales included. The public API has no
-//!   quantize-into-existing-buffers entry point, so there is no buffer-reusing variant;
-//!   the two allocations are a few hundred KiB each and cost little beside the quantization.
+//!   from it), allocation of the packed codes and scales included; **requantize**:
+//!   [`BlockVector::requantize`] into the buffers of an existing vector (no allocation).
 //! - **dequantize**: [`BlockScaled::dequantize_into`] into a preallocated `f32` slice.
 //! - **half**: `convert_from_f32_slice` (f32 → f16) and `convert_to_f32_slice` (f16 → f32)
 //!   between preallocated slices.
@@ -56,6 +55,10 @@ fn quantize(c: &mut Criterion) {
         let s: Scheme = name.parse().expect("scheme name");
         g.bench_function(BenchmarkId::new("lowp", name), |b| {
             b.iter(|| BlockVector::quantize(&s, black_box(&x)).expect("finite input"))
+        });
+        let mut q = BlockVector::quantize(&s, &x).expect("finite input");
+        g.bench_function(BenchmarkId::new("lowp-requantize", name), |b| {
+            b.iter(|| q.requantize(&s, black_box(&x)).expect("finite input"))
         });
     }
     let mut h = vec![f16::ZERO; N];

@@ -347,7 +347,7 @@ impl Scheme {
             if rule != ScaleRule::AbsMax {
                 return err("per-row and per-tensor scales use the AbsMax rule");
             }
-        } else if block_len == 0 || block_len % 8 != 0 {
+        } else if block_len == 0 || !block_len.is_multiple_of(8) {
             return err("the block length must be a positive multiple of 8");
         }
         if scale == ScaleEncoding::F32 && outer != Outer::None {
