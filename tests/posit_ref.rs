@@ -298,3 +298,22 @@ fn posit32_es3_random() {
 fn posit12_es1_random() {
     random_wide::<12, 1>(300_000);
 }
+
+/// Stochastic rounding where the cut falls in the regime (decided in value space): bits of the
+/// significand that the bit-string shift drops are part of the value, not a sticky tail.
+/// Regression: 2^116 + 15·2^84 lies 2^-32 of the way from 2^116 to 2^120 (posit32's two top
+/// codes), so r = 1 must round down; it rounded up when those bits were taken for a sticky flag.
+#[test]
+fn posit32_stochastic_in_regime() {
+    let r = RefPosit::new(32, 2);
+    let x = 2f64.powi(116) + 15.0 * 2f64.powi(84);
+    for bits in [0, 1, 2, u32::MAX] {
+        let mode = Rounding::Stochastic(bits);
+        let got = code(Posit::<32, 2>::from_f64_with(x, mode, Overflow::Saturating));
+        let want = r.from_f64(x, mode);
+        if want != got {
+            fail(&r, &format!("from_f64({x:e}, {mode:?})"), &[], want, got, 0);
+        }
+    }
+    assert_eq!(r.from_f64(x, Rounding::Stochastic(1)), 0x7fff_fffe);
+}

@@ -6,8 +6,9 @@
 //! ([`crate::round::round_increment`]) on that bit string. A nonzero real never rounds to 0 or
 //! NaR: magnitudes above maxpos give maxpos, below minpos give minpos, in every rounding mode.
 //! Arithmetic is correctly rounded: the exact result ([`Exact`]) rounded once. Posits of 8 bits
-//! or fewer read `+ − × ÷ √` from tables built from that exact path on first use (with `std`);
-//! wider ones (and all without `std`) use integer kernels (`fast`) that feed the same encoder.
+//! or fewer read `+ − × ÷` from tables built from that exact path on first use and `√` from a
+//! table built at compile time (with `std`); wider ones (and all without `std`) use integer
+//! kernels (`fast`) that feed the same encoder.
 
 mod fast;
 mod num;
@@ -116,14 +117,14 @@ pub(crate) fn encode(x: Exact, n: u32, es: u32, mode: Rounding) -> u64 {
 /// fraction (`frac` without its leading one) — is cut after `n − 1` bits; the bits after it go
 /// to the rounding core ([`round_increment`]) as a 64-bit fraction of a unit plus a sticky flag.
 ///
-/// The first 64 bits of the string are built in a u64 without a branch on the regime's sign:
-/// `10` (k ≥ 0) or `01` (k < 0), then the exponent and the fraction, shifted right
-/// *arithmetically* by `k` or `−k − 1`, which repeats the first bit into the run of k + 1 ones
-/// (then the 0) or of −k zeros (then the 1). Of those 64 bits, n − 1 ≤ 31 are kept and the next
-/// 65 − n ≥ 33 are the top of the rounding fraction, exact; the bits shifted out only set the
-/// sticky flag. That decides every mode exactly as the full fraction would: nearest-even needs
-/// the first bit and whether any other is set, the directed modes whether any is set, and
-/// stochastic rounding the first 32 and the rest's flag.
+/// The first 64 bits of the string are `hi`: `10` (k ≥ 0) or `01` (k < 0), then the exponent
+/// and the fraction, to be shifted right *arithmetically* by `sh` = `k` or `−k − 1`, which
+/// repeats the first bit into the run of k + 1 ones (then the 0) or of −k zeros (then the 1).
+/// That shift and the cut after n − 1 bits are one shift of `hi` by `t = sh + 65 − n` (at most
+/// 62): the kept bits are `hi >> t` (arithmetic, masked to n − 1 bits), and the bits after the
+/// cut are exactly the low `t` bits of `hi`, which `hi << (64 − t)` left-aligns into the
+/// rounding fraction with nothing lost (its bit 0 is zero: t ≤ 62). Only `δ` is left for the
+/// sticky flag. That decides every mode exactly as the full fraction would.
 #[inline(always)]
 pub(crate) fn encode_parts(neg: bool, scale: i32, frac: u64, sticky: bool, n: u32, es: u32, mode: Rounding) -> u64 {
     debug_assert!(frac >> (62 - es) == 1);
@@ -145,30 +146,28 @@ pub(crate) fn encode_parts(neg: bool, scale: i32, frac: u64, sticky: bool, n: u3
         // `frac` is the `+ 1` of `head`.
         let head_m1 = (e + (kmask << es) + ((2 << es) - 1)) as u64;
         let hi = (head_m1 << (62 - es)) + frac;
-        let sh = ((scale ^ kmask) >> es) as u32 & 63; // k or !k = −k − 1: 0 ..= n − 3
-        let string = ((hi as i64) >> sh) as u64;
-        let len = sh + 2 + es; // regime, terminator and exponent bits
-        let kept = string >> (65 - n);
-        let rest = string << (n - 1);
-        let st = sticky || (string << sh) != hi;
+        let sh = ((scale ^ kmask) >> es) as u32; // k or !k = −k − 1: 0 ..= n − 3
+        let t = (sh + 65 - n) & 63; // 2 ..= 62
+        let kept = ((hi as i64) >> t) as u64 & maxpos;
+        let rest = hi << ((64 - t) & 63);
         let up = match mode {
             // Where the cut falls inside the regime or exponent bits, neighbouring posits are
             // powers of two more than one binade apart and the bit string is not linear in the
             // value: stochastic rounding is decided in value space there, so that it stays
-            // unbiased (E[round(x)] = x).
-            Rounding::Stochastic(r) if len > n - 1 => {
-                stochastic_in_value_space(kept, n, es, frac, scale - 62 + es as i32, st, r)
+            // unbiased (E[round(x)] = x). (`frac` holds every bit but δ, so only `sticky` is δ.)
+            Rounding::Stochastic(r) if sh + 2 + es > n - 1 => {
+                stochastic_in_value_space(kept, n, es, frac, scale - 62 + es as i32, sticky, r)
             }
             // Nearest-even: the sticky flag and the kept bit go into the last bit of `rest`
-            // (zero: n − 1 ≥ 1 bits were shifted in). That changes nothing but the exact tie
-            // rest = ½, which becomes "above ½" when either is set — precisely the cases where
-            // the core rounds a tie up — so the core's decision is one comparison.
+            // (zero). That changes nothing but the exact tie rest = ½, which becomes "above ½"
+            // when either is set — precisely the cases where the core rounds a tie up — so the
+            // core's decision is one comparison.
             Rounding::NearestEven => {
-                round_increment(neg, false, rest | ((kept | st as u64) & 1), false, Rounding::NearestEven)
+                round_increment(neg, false, rest | ((kept | sticky as u64) & 1), false, Rounding::NearestEven)
             }
-            // Other modes: only the sticky flag goes into that bit (any nonzero bit below the
-            // first 32 gives the same decision in every mode).
-            _ => round_increment(neg, kept & 1 != 0, rest | st as u64, false, mode),
+            // Other modes: the sticky flag goes into that bit (any nonzero bit below the first
+            // 32 gives the same decision in every mode).
+            _ => round_increment(neg, kept & 1 != 0, rest | sticky as u64, false, mode),
         };
         // Inside the range the regime's terminator is among the kept bits, so
         // 1 ≤ kept ≤ maxpos − 1: rounding never reaches 0 or NaR.
@@ -533,7 +532,7 @@ fn div_code<const N: u32, const ES: u32>(a: u64, b: u64) -> u64 {
 fn sqrt_code<const N: u32, const ES: u32>(a: u64) -> u64 {
     #[cfg(feature = "std")]
     if N <= 8 {
-        return table::sqrt(a, N, ES);
+        return table::sqrt::<N, ES>(a);
     }
     fast::sqrt(a, N, ES)
 }

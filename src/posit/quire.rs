@@ -96,8 +96,8 @@ const fn split_table(n: u32, es: u32) -> [u64; 256] {
 /// 2^31 − 1 products of maxpos² magnitude, beyond the standard's guarantee, so it never happens
 /// in practice; an intermediate sum that overflows is reported even if the final value would
 /// have been back in range (the quire is not a modular accumulator), so the order of the terms
-/// can matter there ([`dot`] and [`Quire::add_dot`] accumulate long inputs in two interleaved
-/// partial sums, each within the capacity whenever the whole input is).
+/// can matter there ([`dot`] and [`Quire::add_dot`] add long inputs in chunks of 2^30 products,
+/// each chunk summed exactly apart and then added: the range is checked once per chunk).
 ///
 /// # Example
 ///
@@ -319,27 +319,65 @@ where
         if a.len() != b.len() {
             return Err(DotError::LengthMismatch { left: a.len(), right: b.len() });
         }
-        if a.len() < 32 {
+        if a.len() < 16 {
             for (&x, &y) in a.iter().zip(b) {
                 self.product_term(x, y, false);
             }
             return Ok(());
         }
-        // Two interleaved partial sums (the odd terms in a second quire, added at the end):
-        // the memory dependence between consecutive terms is halved. Each partial sum is in
-        // range whenever the whole could be (at most 2^31 − 1 products each).
-        let mut odd = Self::new();
-        let (ca, cb) = (a.chunks_exact(2), b.chunks_exact(2));
-        let (ra, rb) = (ca.remainder(), cb.remainder());
-        for (x, y) in ca.zip(cb) {
-            self.product_term(x[0], y[0], false);
-            odd.product_term(x[1], y[1], false);
+        // Longer inputs in chunks of at most 2^30 products: the positive and the negative
+        // products of a chunk are summed apart as magnitudes (plain additions, a carry out of
+        // the two limbs a product covers is rare and never a long borrow chain), and their
+        // difference is added to the quire once per chunk. Each of the two sums stays at most
+        // 2^30 · 2^4M < 2^(Q − 1) quire units (every product is at most maxpos² = 2^4M units),
+        // so everything is exact and the quire's range is checked when the chunk is added, as
+        // for one partial sum (see `Quire`).
+        for (a, b) in a.chunks(1 << 30).zip(b.chunks(1 << 30)) {
+            let mut parts = [[0u64; MAX_LIMBS]; 2];
+            let mut nar = false;
+            for (&x, &y) in a.iter().zip(b) {
+                let (ca, cb): (u64, u64) = (x.to_bits().into(), y.to_bits().into());
+                let sign = 1u64 << (N - 1);
+                if ca & !sign == 0 || cb & !sign == 0 {
+                    nar |= ca == sign || cb == sign;
+                    continue;
+                }
+                let (na, sa, ea) = Self::split(ca);
+                let (nb, sb, eb) = Self::split(cb);
+                let p = sa as u64 * sb as u64;
+                Self::add_magnitude(&mut parts[(na ^ nb) as usize], p, ea + eb - 62 + Self::FRAC_BITS);
+            }
+            let mut chunk = Self::new();
+            chunk.limbs = parts[0];
+            let neg = Quire { limbs: parts[1], nar: false, overflow: false, _posit: PhantomData };
+            chunk.quire_term(&neg, true);
+            chunk.nar = nar;
+            self.quire_term(&chunk, false);
         }
-        if let (Some(&x), Some(&y)) = (ra.first(), rb.first()) {
-            self.product_term(x, y, false);
-        }
-        self.add_quire(&odd);
         Ok(())
+    }
+
+    /// Add `p · 2^off` quire units (`p` nonzero, `off ≥ −62`) to a non-negative sum of
+    /// magnitudes kept in `limbs` (which stays below 2^(Q − 1) units: no range check).
+    #[inline(always)]
+    fn add_magnitude(limbs: &mut [u64; MAX_LIMBS], p: u64, off: i32) {
+        debug_assert!(p != 0 && off + Self::BASE >= 0);
+        let pos = (off + Self::BASE) as u32;
+        let i = (pos / 64) as usize;
+        debug_assert!(i + 1 < Self::LIMBS);
+        let (i0, i1) = (i & (MAX_LIMBS - 1), (i + 1) & (MAX_LIMBS - 1));
+        let v = (p as u128) << (pos % 64);
+        let cur = (limbs[i1] as u128) << 64 | limbs[i0] as u128;
+        let (sum, mut carry) = cur.overflowing_add(v);
+        limbs[i0] = sum as u64;
+        limbs[i1] = (sum >> 64) as u64;
+        let mut j = i + 2;
+        while carry && j < Self::LIMBS {
+            let (x, c) = limbs[j & (MAX_LIMBS - 1)].overflowing_add(1);
+            limbs[j & (MAX_LIMBS - 1)] = x;
+            carry = c;
+            j += 1;
+        }
     }
 
     /// Add another quire exactly (NaR if either is NaR).
