@@ -7,8 +7,8 @@
 //!
 //! Each iteration runs the operation on 4096 independent random pairs of codes (uniform over
 //! all codes), so the throughput criterion reports is in operations: ns/op is the iteration
-//! time / 4096. posit8 reads result tables (`+ − × ÷` built on first use, during warm-up; `√`
-//! at compile time); posit16 and posit32 run the integer kernels of `src/posit/fast.rs`.
+//! time / 4096. posit8 reads result tables (`+` built on first use, during warm-up; `× ÷ √` at
+//! compile time); posit16 and posit32 run the integer kernels of `src/posit/fast.rs`.
 
 use std::hint::black_box;
 

@@ -6,9 +6,9 @@
 //! ([`crate::round::round_increment`]) on that bit string. A nonzero real never rounds to 0 or
 //! NaR: magnitudes above maxpos give maxpos, below minpos give minpos, in every rounding mode.
 //! Arithmetic is correctly rounded: the exact result ([`Exact`]) rounded once. Posits of 8 bits
-//! or fewer read `+ − × ÷` from tables built from that exact path on first use and `√` from a
-//! table built at compile time (with `std`); wider ones (and all without `std`) use integer
-//! kernels (`fast`) that feed the same encoder.
+//! or fewer read `+ − × ÷ √` from tables (with `std`: `+` built from that exact path on first
+//! use, the others at compile time, all checked against it); wider ones (and all without `std`)
+//! use integer kernels (`fast`) that feed the same encoder.
 
 mod fast;
 mod num;
@@ -516,7 +516,7 @@ fn add_code<const N: u32, const ES: u32>(a: u64, b: u64) -> u64 {
 fn mul_code<const N: u32, const ES: u32>(a: u64, b: u64) -> u64 {
     #[cfg(feature = "std")]
     if N <= 8 {
-        return table::binary(table::MUL, a, b, N, ES);
+        return table::mul_div::<N, ES, false>(a, b);
     }
     fast::mul(a, b, N, ES)
 }
@@ -524,7 +524,7 @@ fn mul_code<const N: u32, const ES: u32>(a: u64, b: u64) -> u64 {
 fn div_code<const N: u32, const ES: u32>(a: u64, b: u64) -> u64 {
     #[cfg(feature = "std")]
     if N <= 8 {
-        return table::binary(table::DIV, a, b, N, ES);
+        return table::mul_div::<N, ES, true>(a, b);
     }
     fast::div(a, b, N, ES)
 }
