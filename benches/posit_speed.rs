@@ -1,5 +1,7 @@
 //! Posit arithmetic speed: add, mul, div, sqrt on 4096 random codes for posit8, posit16 and
-//! posit32 (the 2022 standard, es = 2), lowp beside `fast-posit` on the same inputs.
+//! posit32 (the 2022 standard, es = 2), lowp beside `fast-posit` on the same inputs: `lowp` is
+//! a loop over the scalar operators, `lowp-slice` the slice functions of `lowp::posit::bulk`
+//! (run-time-selected AVX2/AVX-512 builds of that loop), `fast-posit` its own element loop.
 //!
 //! ```text
 //! cargo bench --bench posit_speed -- --warm-up-time 1 --measurement-time 3
@@ -13,7 +15,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use lowp::{LowpFloat, P16, P32, P8};
+use lowp::{posit::bulk, LowpFloat, P16, P32, P8};
 
 /// Operations per iteration.
 const M: usize = 4096;
@@ -34,7 +36,7 @@ macro_rules! width {
         let mut out = vec![<$L>::default(); M];
         let mut fout = vec![<$F>::ZERO; M];
         macro_rules! binop {
-            ($op:tt, $opname:literal) => {{
+            ($op:tt, $opname:literal, $slice:ident) => {{
                 let mut g = $c.benchmark_group(concat!($name, "_", $opname));
                 g.throughput(Throughput::Elements(M as u64));
                 g.bench_function("lowp", |bn| {
@@ -42,6 +44,12 @@ macro_rules! width {
                         for ((o, &x), &y) in out.iter_mut().zip(black_box(&a)).zip(black_box(&b)) {
                             *o = x $op y;
                         }
+                        black_box(&mut out);
+                    })
+                });
+                g.bench_function("lowp-slice", |bn| {
+                    bn.iter(|| {
+                        bulk::$slice(black_box(&a), black_box(&b), &mut out).unwrap();
                         black_box(&mut out);
                     })
                 });
@@ -56,9 +64,9 @@ macro_rules! width {
                 g.finish();
             }};
         }
-        binop!(+, "add");
-        binop!(*, "mul");
-        binop!(/, "div");
+        binop!(+, "add", add);
+        binop!(*, "mul", mul);
+        binop!(/, "div", div);
         let mut g = $c.benchmark_group(concat!($name, "_sqrt"));
         g.throughput(Throughput::Elements(M as u64));
         g.bench_function("lowp", |bn| {
@@ -66,6 +74,12 @@ macro_rules! width {
                 for (o, &x) in out.iter_mut().zip(black_box(&a)) {
                     *o = x.sqrt();
                 }
+                black_box(&mut out);
+            })
+        });
+        g.bench_function("lowp-slice", |bn| {
+            bn.iter(|| {
+                bulk::sqrt(black_box(&a), &mut out).unwrap();
                 black_box(&mut out);
             })
         });

@@ -453,3 +453,95 @@ unsafe fn dequantize_row_avx512(s: &Scheme, codes: &[u8], scales: &[u8], row_sca
 unsafe fn dequantize_row_avx2(s: &Scheme, codes: &[u8], scales: &[u8], row_scale: f32, out: &mut [f32]) {
     crate::block::dequantize_row_body(s, codes, scales, row_scale, out)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Element-wise posit arithmetic
+// ---------------------------------------------------------------------------------------------
+//
+// The same pattern: the portable loops of `crate::posit::bulk` (`#[inline(always)]`, integer
+// operations only, the kernels' special path inlined) compiled for wider registers, where they
+// vectorise. Integer arithmetic gives the same bits at every width; tests/posit_bulk.rs checks
+// every backend against the scalar operators.
+
+use crate::posit::{Posit, Width, WidthStorage};
+
+/// `out[i] = a[i] OP b[i]` on `backend` (an unsupported one runs the portable loop). The
+/// caller checked that the lengths agree.
+#[inline]
+pub(crate) fn posit_binary<const N: u32, const ES: u32, const OP: u8>(
+    backend: Backend,
+    a: &[Posit<N, ES>],
+    b: &[Posit<N, ES>],
+    out: &mut [Posit<N, ES>],
+) where
+    Width<N>: WidthStorage,
+{
+    match backend {
+        // SAFETY: `supports` checked AVX-512F.
+        Backend::Avx512 if supports(backend) => unsafe { posit_binary_avx512::<N, ES, OP>(a, b, out) },
+        // SAFETY: `supports` checked AVX2.
+        Backend::Avx2 if supports(backend) => unsafe { posit_binary_avx2::<N, ES, OP>(a, b, out) },
+        _ => crate::posit::bulk::binary_body::<N, ES, OP>(a, b, out),
+    }
+}
+
+/// # Safety
+/// The CPU must support AVX-512F.
+#[target_feature(enable = "avx512f")]
+unsafe fn posit_binary_avx512<const N: u32, const ES: u32, const OP: u8>(
+    a: &[Posit<N, ES>],
+    b: &[Posit<N, ES>],
+    out: &mut [Posit<N, ES>],
+) where
+    Width<N>: WidthStorage,
+{
+    crate::posit::bulk::binary_body::<N, ES, OP>(a, b, out)
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+unsafe fn posit_binary_avx2<const N: u32, const ES: u32, const OP: u8>(
+    a: &[Posit<N, ES>],
+    b: &[Posit<N, ES>],
+    out: &mut [Posit<N, ES>],
+) where
+    Width<N>: WidthStorage,
+{
+    crate::posit::bulk::binary_body::<N, ES, OP>(a, b, out)
+}
+
+/// `out[i] = √a[i]` on `backend` (an unsupported one runs the portable loop).
+#[inline]
+pub(crate) fn posit_sqrt<const N: u32, const ES: u32>(backend: Backend, a: &[Posit<N, ES>], out: &mut [Posit<N, ES>])
+where
+    Width<N>: WidthStorage,
+{
+    match backend {
+        // SAFETY: `supports` checked AVX-512F.
+        Backend::Avx512 if supports(backend) => unsafe { posit_sqrt_avx512::<N, ES>(a, out) },
+        // SAFETY: `supports` checked AVX2.
+        Backend::Avx2 if supports(backend) => unsafe { posit_sqrt_avx2::<N, ES>(a, out) },
+        _ => crate::posit::bulk::sqrt_body::<N, ES>(a, out),
+    }
+}
+
+/// # Safety
+/// The CPU must support AVX-512F.
+#[target_feature(enable = "avx512f")]
+unsafe fn posit_sqrt_avx512<const N: u32, const ES: u32>(a: &[Posit<N, ES>], out: &mut [Posit<N, ES>])
+where
+    Width<N>: WidthStorage,
+{
+    crate::posit::bulk::sqrt_body::<N, ES>(a, out)
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+unsafe fn posit_sqrt_avx2<const N: u32, const ES: u32>(a: &[Posit<N, ES>], out: &mut [Posit<N, ES>])
+where
+    Width<N>: WidthStorage,
+{
+    crate::posit::bulk::sqrt_body::<N, ES>(a, out)
+}

@@ -14,12 +14,16 @@
 //! the same bits (checked in the tests below against that path, and against MPFR in
 //! tests/posit_ref.rs).
 //!
-//! The special operands (0, NaR) leave each kernel through a `#[cold]` function. Without AVX2
-//! it is kept out of line, which keeps the compiler from vectorising a caller's loop over a
+//! The special operands (0, NaR) leave each kernel through a `#[cold]` function (when the
+//! kernel's `INLINE_SPECIAL` is false, as for the scalar operators). Without AVX2 it is kept
+//! out of line, which keeps the compiler from vectorising a caller's loop over a
 //! kernel: with SSE2 alone (no per-lane shifts, leading-zero counts or 32 × 32 → 64 products)
 //! that vectorised loop is slower than the scalar one (posit32 `*`: 7.6 against 6.2 ns on
 //! Zen 4). With AVX2 (`-C target-cpu=…`) it is inlined as selects, the kernels are
-//! branch-free, and such loops vectorise: posit32 `+` 3.7 ns, `*` 2.4 ns there.
+//! branch-free, and such loops vectorise: posit32 `+` 3.7 ns, `*` 2.4 ns there. The slice
+//! operations of [`super::bulk`] get that at run time: they pass `INLINE_SPECIAL = true` (the
+//! same special-case code, `#[inline(always)]`; the cold function only calls it) and compile
+//! their loops again under `#[target_feature(enable = "avx2")]` and `"avx512f"`.
 
 use crate::format::Rounding;
 
@@ -56,10 +60,11 @@ pub(crate) const fn unpack(x: u32, es: u32) -> (i32, u32) {
 
 /// `a + b` for two codes of `posit<n, es>` (n ≤ 32), nearest-even.
 #[inline(always)]
-pub(crate) fn add(a: u64, b: u64, n: u32, es: u32) -> u64 {
+pub(crate) fn add<const INLINE_SPECIAL: bool>(a: u64, b: u64, n: u32, es: u32) -> u64 {
     let (ba, bb) = (abs_body(a, n), abs_body(b, n));
     if ba == 0 || bb == 0 {
-        return add_special(a, b, n); // 0 or NaR
+        // 0 or NaR
+        return if INLINE_SPECIAL { add_special_inline(a, b, n) } else { add_special(a, b, n) };
     }
     // Put the larger magnitude first; the result has its sign.
     let a_big = ba >= bb;
@@ -97,6 +102,11 @@ pub(crate) fn add(a: u64, b: u64, n: u32, es: u32) -> u64 {
 #[cold]
 #[cfg_attr(not(target_feature = "avx2"), inline(never))]
 fn add_special(a: u64, b: u64, n: u32) -> u64 {
+    add_special_inline(a, b, n)
+}
+
+#[inline(always)]
+fn add_special_inline(a: u64, b: u64, n: u32) -> u64 {
     let nar = 1u64 << (n - 1);
     if a == nar || b == nar {
         nar
@@ -109,10 +119,11 @@ fn add_special(a: u64, b: u64, n: u32) -> u64 {
 
 /// `a · b`, nearest-even: one exact 32 × 32-bit product.
 #[inline(always)]
-pub(crate) fn mul(a: u64, b: u64, n: u32, es: u32) -> u64 {
+pub(crate) fn mul<const INLINE_SPECIAL: bool>(a: u64, b: u64, n: u32, es: u32) -> u64 {
     let (ba, bb) = (abs_body(a, n), abs_body(b, n));
     if ba == 0 || bb == 0 {
-        return mul_special(a, b, n); // 0 or NaR
+        // 0 or NaR
+        return if INLINE_SPECIAL { mul_special_inline(a, b, n) } else { mul_special(a, b, n) };
     }
     let neg = (a ^ b) >> (n - 1) & 1 != 0;
     let (sa, xa) = unpack(ba, es);
@@ -131,6 +142,11 @@ pub(crate) fn mul(a: u64, b: u64, n: u32, es: u32) -> u64 {
 #[cold]
 #[cfg_attr(not(target_feature = "avx2"), inline(never))]
 fn mul_special(a: u64, b: u64, n: u32) -> u64 {
+    mul_special_inline(a, b, n)
+}
+
+#[inline(always)]
+fn mul_special_inline(a: u64, b: u64, n: u32) -> u64 {
     let nar = 1u64 << (n - 1);
     if a == nar || b == nar {
         nar
@@ -142,10 +158,11 @@ fn mul_special(a: u64, b: u64, n: u32) -> u64 {
 /// `a / b`, nearest-even (x/0 and NaR operands give NaR): one 64 / 32-bit integer division
 /// giving at least 32 quotient bits and an exact remainder.
 #[inline(always)]
-pub(crate) fn div(a: u64, b: u64, n: u32, es: u32) -> u64 {
+pub(crate) fn div<const INLINE_SPECIAL: bool>(a: u64, b: u64, n: u32, es: u32) -> u64 {
     let (ba, bb) = (abs_body(a, n), abs_body(b, n));
     if ba == 0 || bb == 0 {
-        return div_special(a, b, n); // 0 or NaR
+        // 0 or NaR
+        return if INLINE_SPECIAL { div_special_inline(a, b, n) } else { div_special(a, b, n) };
     }
     let neg = (a ^ b) >> (n - 1) & 1 != 0;
     let (sa, xa) = unpack(ba, es);
@@ -164,6 +181,11 @@ pub(crate) fn div(a: u64, b: u64, n: u32, es: u32) -> u64 {
 #[cold]
 #[cfg_attr(not(target_feature = "avx2"), inline(never))]
 fn div_special(a: u64, b: u64, n: u32) -> u64 {
+    div_special_inline(a, b, n)
+}
+
+#[inline(always)]
+fn div_special_inline(a: u64, b: u64, n: u32) -> u64 {
     let nar = 1u64 << (n - 1);
     if a == nar || b == nar || b == 0 {
         nar
@@ -228,9 +250,9 @@ mod tests {
 
     fn fast_op(op: u8, a: u64, b: u64, n: u32, es: u32) -> u64 {
         match op {
-            0 => super::add(a, b, n, es),
-            1 => super::mul(a, b, n, es),
-            2 => super::div(a, b, n, es),
+            0 => super::add::<false>(a, b, n, es),
+            1 => super::mul::<false>(a, b, n, es),
+            2 => super::div::<false>(a, b, n, es),
             _ => super::sqrt(a, n, es),
         }
     }

@@ -10,6 +10,7 @@
 //! use, the others at compile time, all checked against it); wider ones (and all without `std`)
 //! use integer kernels (`fast`) that feed the same encoder.
 
+pub mod bulk;
 mod fast;
 mod num;
 mod quire;
@@ -504,32 +505,34 @@ where
 /// `a + b`, `a · b`, `a / b` and `√a` on codes: through the result tables for N ≤ 8 (with
 /// `std`), else through the integer kernels. Both give exactly the rounding of the exact
 /// result (the tables are built from the exact path; the kernels are checked against it).
+/// `INLINE_SPECIAL`: inline the kernels' 0/NaR path (for the slice loops of `bulk`, which
+/// vectorise with it); the operators keep it out of line ([`fast`]'s header).
 #[inline(always)]
-fn add_code<const N: u32, const ES: u32>(a: u64, b: u64) -> u64 {
+pub(crate) fn add_code<const N: u32, const ES: u32, const INLINE_SPECIAL: bool>(a: u64, b: u64) -> u64 {
     #[cfg(feature = "std")]
     if N <= 8 {
         return table::binary(table::ADD, a, b, N, ES);
     }
-    fast::add(a, b, N, ES)
+    fast::add::<INLINE_SPECIAL>(a, b, N, ES)
 }
 #[inline(always)]
-fn mul_code<const N: u32, const ES: u32>(a: u64, b: u64) -> u64 {
+pub(crate) fn mul_code<const N: u32, const ES: u32, const INLINE_SPECIAL: bool>(a: u64, b: u64) -> u64 {
     #[cfg(feature = "std")]
     if N <= 8 {
         return table::mul_div::<N, ES, false>(a, b);
     }
-    fast::mul(a, b, N, ES)
+    fast::mul::<INLINE_SPECIAL>(a, b, N, ES)
 }
 #[inline(always)]
-fn div_code<const N: u32, const ES: u32>(a: u64, b: u64) -> u64 {
+pub(crate) fn div_code<const N: u32, const ES: u32, const INLINE_SPECIAL: bool>(a: u64, b: u64) -> u64 {
     #[cfg(feature = "std")]
     if N <= 8 {
         return table::mul_div::<N, ES, true>(a, b);
     }
-    fast::div(a, b, N, ES)
+    fast::div::<INLINE_SPECIAL>(a, b, N, ES)
 }
 #[inline(always)]
-fn sqrt_code<const N: u32, const ES: u32>(a: u64) -> u64 {
+pub(crate) fn sqrt_code<const N: u32, const ES: u32>(a: u64) -> u64 {
     #[cfg(feature = "std")]
     if N <= 8 {
         return table::sqrt::<N, ES>(a);
@@ -547,7 +550,7 @@ macro_rules! posit_binop {
             /// Correctly rounded (nearest-even on the bit string; NaR in, NaR out).
             #[inline]
             fn $m(self, rhs: Self) -> Self {
-                Self::from_code($code::<N, ES>(self.code(), rhs.code()))
+                Self::from_code($code::<N, ES, false>(self.code(), rhs.code()))
             }
         }
         impl<const N: u32, const ES: u32> $TrA for Posit<N, ES>
