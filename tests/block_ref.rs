@@ -336,7 +336,7 @@ impl RScheme {
         if *amax == 0 {
             return 0;
         }
-        let t = Rational::from(amax / (self.elem.qmax() * smax));
+        let t = amax / (self.elem.qmax() * smax);
         let c = f32fmt().round(&refval(&t, false), Rounding::NearestEven, Overflow::Saturating);
         if c == 0 {
             1
@@ -369,7 +369,7 @@ impl RScheme {
         }
         let amax = x.iter().map(|&v| rat(v.abs())).max().unwrap_or_default();
         let enc = |d: &Rational| -> Vec<u32> {
-            x.iter().map(|&v| self.elem.encode(&Rational::from(rat(v) / d), v.is_sign_negative())).collect()
+            x.iter().map(|&v| self.elem.encode(&(rat(v) / d), v.is_sign_negative())).collect()
         };
         match self.rule {
             ScaleRule::MxFloor | ScaleRule::MxRoundUp => {
@@ -399,7 +399,7 @@ impl RScheme {
             }
             _ if amax == 0 => Ok(RBlock { scale_code: Some(0), codes: vec![0; n], d: Some(Rational::new()) }),
             ScaleRule::AbsMax => {
-                let c = self.scale.round_target(&Rational::from(&amax / (self.elem.qmax() * o)));
+                let c = self.scale.round_target(&(&amax / (self.elem.qmax() * o)));
                 let d = self.scale.value(c).unwrap() * o;
                 Ok(RBlock { scale_code: Some(c), codes: enc(&d), d: Some(d) })
             }
@@ -438,9 +438,9 @@ impl RScheme {
     /// AbsMax one), deduplicated, with their exact squared errors.
     fn mse_candidates(&self, x: &[f32], amax: &Rational, o: &Rational) -> (Vec<u32>, Vec<Rational>) {
         let mut cands: Vec<u32> = vec![];
-        let base = Rational::from(amax / (self.elem.qmax() * o));
+        let base = amax / (self.elem.qmax() * o);
         for num in (32..=64u32).rev() {
-            let c = self.scale.round_target(&Rational::from(&base * Rational::from((num, 64))));
+            let c = self.scale.round_target(&(&base * Rational::from((num, 64))));
             if !cands.contains(&c) {
                 cands.push(c);
             }
@@ -579,7 +579,7 @@ fn check_row<R: BlockScaled>(ctx: &Ctx, s: &RScheme, x: &[f32], base: usize, lib
                     if *d == 0 {
                         "scale 0".into()
                     } else {
-                        format!("x/scale = {}", show(&Rational::from(rat(x[i]) / d)))
+                        format!("x/scale = {}", show(&(rat(x[i]) / d)))
                     }
                 });
                 ctx.fail(
@@ -597,7 +597,7 @@ fn check_row<R: BlockScaled>(ctx: &Ctx, s: &RScheme, x: &[f32], base: usize, lib
                 None => RefValue::Nan,
                 Some(d) => match s.elem.value(want) {
                     RefValue::Zero { neg } => RefValue::Zero { neg },
-                    RefValue::Num(v) => refval(&Rational::from(v * d), false),
+                    RefValue::Num(v) => refval(&(v * d), false),
                     other => other,
                 },
             };
@@ -791,7 +791,7 @@ fn gen_value(rng: &mut SplitMix, dist: u32, mag: f32) -> f32 {
         // subnormals and the smallest normals
         4 => f32::from_bits((rng.next_u32() % 0x0100_0000) | (rng.next_u32() & 0x8000_0000)),
         // near f32::MAX
-        5 => f32::from_bits(0x7f7f_ffff - (rng.next_u32() % 0x0080_0000) | (rng.next_u32() & 0x8000_0000)),
+        5 => f32::from_bits((0x7f7f_ffff - (rng.next_u32() % 0x0080_0000)) | (rng.next_u32() & 0x8000_0000)),
         // small integers times a power of two (many exact ties)
         6 => (rng.next_u32() % 257) as f32 - 128.0,
         // a wide log-uniform spread around mag
@@ -814,8 +814,8 @@ fn gen_value(rng: &mut SplitMix, dist: u32, mag: f32) -> f32 {
 fn gen_row(rng: &mut SplitMix, n: usize, block: usize) -> (Vec<f32>, String) {
     let dist = rng.next_u32() % 8;
     let mag = 2f32.powi((rng.next_u32() % 61) as i32 - 30);
-    let rescale = rng.next_u32() % 2 == 0 && matches!(dist, 0 | 1 | 2 | 6 | 7);
-    let zeros = rng.next_u32() % 3 == 0;
+    let rescale = rng.next_u32().is_multiple_of(2) && matches!(dist, 0 | 1 | 2 | 6 | 7);
+    let zeros = rng.next_u32().is_multiple_of(3);
     let b = block.max(1);
     let mut x = Vec::with_capacity(n);
     let mut f = 1f32;
@@ -827,7 +827,7 @@ fn gen_row(rng: &mut SplitMix, n: usize, block: usize) -> (Vec<f32>, String) {
         if !v.is_finite() {
             v = f32::MAX.copysign(v);
         }
-        if zeros && rng.next_u32() % 8 == 0 {
+        if zeros && rng.next_u32().is_multiple_of(8) {
             v = if rng.next_u32() & 1 == 0 { 0.0 } else { -0.0 };
         }
         x.push(v);
@@ -1051,7 +1051,7 @@ fn tie_rows(s: &Scheme) -> Vec<(String, Vec<f32>)> {
     let b = block_of(s);
     let mut out = vec![];
     for e in [0i32, -7, 9, -40, 30, -120] {
-        let mut amaxes = vec![Rational::from(&qtot * pow2(e))];
+        let mut amaxes = vec![(&qtot * pow2(e))];
         if matches!(rs.scale, RScale::E8M0) {
             // The top of the binade: the floor rule saturates the largest elements.
             amaxes.push(pow2(e + mx_emax(s.element()) + 1) - pow2(e + mx_emax(s.element()) - 20));
@@ -1093,13 +1093,13 @@ fn tie_rows(s: &Scheme) -> Vec<(String, Vec<f32>)> {
             }
             _ => vec![],
         };
-        let row_amax = Rational::from(&qtot * pow2(e));
+        let row_amax = &qtot * pow2(e);
         let (Some(ra), false) = (exact_f32(&row_amax), levels.is_empty()) else { continue };
         let o = rat(f32::from_bits(rs.outer_bits(&row_amax)));
         let mut x = vec![ra];
         x.resize(b, 0.0);
         for v in &levels {
-            let amax_b_q = Rational::from(elem.qmax() * v) * &o;
+            let amax_b_q = (elem.qmax() * v) * &o;
             let Some(amax_b) = exact_f32(&amax_b_q) else { continue };
             let Ok(RBlock { d: Some(d), .. }) = rs.block(&[amax_b], &o, 0) else { continue };
             let mut vals = vec![];
@@ -1167,7 +1167,7 @@ fn non_finite() {
                     let (mut x, case) = gen_row(&mut rng, n, s.block_len());
                     let i = rng.next_u32() as usize % n;
                     x[i] = bad;
-                    if rng.next_u32() % 2 == 0 {
+                    if rng.next_u32().is_multiple_of(2) {
                         let j = rng.next_u32() as usize % n;
                         x[j] = f32::NAN;
                     }

@@ -439,7 +439,6 @@ fn lanes<S: crate::Spec>(x: &[f32], inv: f32, q: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::LowpFloat;
 
     /// The E4M3 scale encoder (round-to-odd f32, then the bulk kernel) against the rounding core
     /// from f64: around every E4M3 value and midpoint (±64 ulps of f64) and on random values
