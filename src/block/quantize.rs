@@ -362,11 +362,7 @@ fn int_or_float_elements(e: Element, x: &[f32], d: f64, q: &mut [u8]) {
     }
     match e {
         Element::Int(b) => int_codes(x, d, ((1u32 << (b - 1)) - 1) as f64, e.mask(), q),
-        Element::E2M1 => {
-            for (c, &v) in q.iter_mut().zip(x) {
-                *c = e2m1_from_f64_saturating(v as f64 / d);
-            }
-        }
+        Element::E2M1 => e2m1_codes(x, d, q),
         _ => {
             for (c, &v) in q.iter_mut().zip(x) {
                 *c = e.encode(v as f64 / d);
@@ -389,23 +385,28 @@ fn int_codes(x: &[f32], d: f64, m: f64, mask: u8, q: &mut [u8]) {
     }
 }
 
-/// `q` rounded to E2M1 (nearest-even, saturating at ±6; negative values that round to zero
-/// give −0, code 0x8). E2M1's magnitudes 0, 0.5, 1, 1.5, 2, 3, 4, 6 are codes 0..=7, so the
-/// magnitude code counts the rounding boundaries `|q|` passes: the midpoints 0.25, 0.75, 1.25,
-/// 1.75, 2.5, 3.5, 5, where a tie goes to the even code (strictly above 0.25, 1.25, 2.5 and 5,
-/// from 0.75, 1.75 and 3.5 on). Checked against the rounding core around every boundary in
-/// the tests below; both are monotone step functions, so that proves them equal.
+/// E2M1 codes of `x / d` (nearest-even, saturating at ±6; negative values that round to zero
+/// give −0, code 0x8), without dividing. E2M1's magnitudes 0, 0.5, 1, 1.5, 2, 3, 4, 6 are codes
+/// 0..=7, so the magnitude code counts the rounding boundaries `|x / d|` passes: the midpoints
+/// 0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5, where a tie goes to the even code (strictly above 0.25,
+/// 1.25, 2.5 and 5, from 0.75, 1.75 and 3.5 on). And `|x / d| > m ⇔ |x| > m·d` for `d > 0`,
+/// where `m·d` (`m` of at most 3 significant bits, `d` of at most 35) is exact in `f64`: each
+/// comparison is exact, so the code is the exact quotient's. Checked against the rounding core
+/// in the tests below.
 #[inline(always)]
-pub(crate) fn e2m1_from_f64_saturating(q: f64) -> u8 {
-    let a = q.abs();
-    let mag = (a > 0.25) as u8
-        + (a >= 0.75) as u8
-        + (a > 1.25) as u8
-        + (a >= 1.75) as u8
-        + (a > 2.5) as u8
-        + (a >= 3.5) as u8
-        + (a > 5.0) as u8;
-    mag | (((q.to_bits() >> 63) as u8) << 3)
+fn e2m1_codes(x: &[f32], d: f64, q: &mut [u8]) {
+    let t = [0.25 * d, 0.75 * d, 1.25 * d, 1.75 * d, 2.5 * d, 3.5 * d, 5.0 * d];
+    for (c, &v) in q.iter_mut().zip(x) {
+        let a = (v as f64).abs();
+        let mag = (a > t[0]) as u8
+            + (a >= t[1]) as u8
+            + (a > t[2]) as u8
+            + (a >= t[3]) as u8
+            + (a > t[4]) as u8
+            + (a >= t[5]) as u8
+            + (a > t[6]) as u8;
+        *c = mag | (((v.to_bits() >> 31) as u8) << 3);
+    }
 }
 
 /// MX element codes of `x · 2^−e` (exact in `f32` where it matters; see the module docs).
@@ -469,25 +470,29 @@ mod tests {
         }
     }
 
-    /// The E2M1 fast path against the rounding core at every boundary (±64 ulps), at ±0, the
-    /// extremes and NaN-free random values: equal step functions.
+    /// The E2M1 element path against the rounding core: for several divisors (powers of two,
+    /// where `x / d` is exact, and 28-bit ones, where the f64 quotient is innocuous), every f32
+    /// within 64 ulps of every boundary `m·d` and of every grid value, both signs, and ±0.
     #[test]
-    fn e2m1_fast_path_matches_core() {
-        let mut xs = vec![0.0, -0.0, f64::MAX, -f64::MAX, f64::MIN_POSITIVE, 1e-300, 6.0, 7.0, 1e10];
-        for t in [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0] {
-            let b = f64::to_bits(t);
-            for k in 0..=128u64 {
-                xs.push(f64::from_bits(b + k - 64));
+    fn e2m1_codes_match_core() {
+        for d in [1.0f64, 0.125, 96.0, 2f64.powi(-120), 1.0 + 2f64.powi(-27), 0x0abc_def1 as f64 * 2f64.powi(-30)] {
+            let mut xs = vec![0.0f32, -0.0];
+            for m in [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0] {
+                let c = (m * d) as f32;
+                for k in 0..=128u32 {
+                    let b = c.to_bits() + k;
+                    if b >= 64 {
+                        xs.push(f32::from_bits(b - 64));
+                    }
+                }
             }
-        }
-        let mut r = crate::rng::SplitMix64::new(7);
-        for _ in 0..100_000 {
-            xs.push((r.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 8.0);
-        }
-        for x in xs {
-            for v in [x, -x] {
-                let want = crate::Float4E2M1FN::from_f64_saturating(v).to_bits();
-                assert_eq!(e2m1_from_f64_saturating(v), want, "{v:e}");
+            let neg: Vec<f32> = xs.iter().map(|v| -v).collect();
+            xs.extend(neg);
+            let mut got = vec![0u8; xs.len()];
+            e2m1_codes(&xs, d, &mut got);
+            for (&x, &g) in xs.iter().zip(&got) {
+                let want = crate::Float4E2M1FN::from_f64_saturating(x as f64 / d).to_bits();
+                assert_eq!(g, want, "x = {x:e}, d = {d:e}");
             }
         }
     }
