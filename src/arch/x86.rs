@@ -421,6 +421,33 @@ unsafe fn quantize_row_avx2(
     crate::block::quantize::quantize_row_body(s, x, outer, codes, scales)
 }
 
+/// The largest finite magnitude and first non-finite index of `x` (block quantizer's scan) on
+/// `backend` (checked as for [`quantize_row`]).
+#[inline]
+pub(crate) fn scan(backend: Backend, x: &[f32]) -> (f32, Option<usize>) {
+    match backend {
+        // SAFETY: `supports` checked AVX-512F.
+        Backend::Avx512 if supports(backend) => unsafe { scan_avx512(x) },
+        // SAFETY: `supports` checked AVX2.
+        Backend::Avx2 if supports(backend) => unsafe { scan_avx2(x) },
+        _ => crate::block::quantize::scan_body(x),
+    }
+}
+
+/// # Safety
+/// The CPU must support AVX-512F.
+#[target_feature(enable = "avx512f")]
+unsafe fn scan_avx512(x: &[f32]) -> (f32, Option<usize>) {
+    crate::block::quantize::scan_body(x)
+}
+
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+unsafe fn scan_avx2(x: &[f32]) -> (f32, Option<usize>) {
+    crate::block::quantize::scan_body(x)
+}
+
 /// One row of dequantization on `backend` (checked as for [`quantize_row`]).
 #[inline]
 pub(crate) fn dequantize_row(

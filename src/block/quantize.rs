@@ -38,16 +38,42 @@ fn abs_bits(x: f32) -> u32 {
 
 /// One pass over data: the largest finite magnitude (0 when there is none) and the index of
 /// the first non-finite value, if any.
-pub(crate) fn scan(x: &[f32]) -> (f32, Option<usize>) {
-    // In f32 (maxps exists in SSE2, unsigned integer max does not): |v| of a finite v orders as
-    // its bits do; NaN fails `a < ∞`, so it is skipped and flagged.
-    let (fin, bad) = x.iter().fold((0f32, false), |(f, bad), &v| {
-        let a = v.abs();
-        let ok = a < f32::INFINITY;
-        (if ok && a > f { a } else { f }, bad | !ok)
-    });
-    let pos = if bad { x.iter().position(|v| !v.is_finite()) } else { None };
-    (fin, pos)
+pub(crate) fn scan(backend: Backend, x: &[f32]) -> (f32, Option<usize>) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if backend != Backend::Portable && backend.is_supported() {
+        return crate::arch::x86::scan(backend, x);
+    }
+    let _ = backend;
+    scan_body(x)
+}
+
+/// The body of [`scan`], inlined into each backend's variant. Unsigned integer maxima of the
+/// magnitude bits (finite magnitudes order as their bits do; NaN and ∞ are above
+/// `0x7f80_0000 − 1`): integer reductions vectorise, where an `f32` max reduction would not
+/// (the compiler may not reassociate floating-point operations).
+#[inline(always)]
+pub(crate) fn scan_body(x: &[f32]) -> (f32, Option<usize>) {
+    // Sixteen lanes of partial maxima, so the loop maps onto vector registers.
+    let mut f = [0u32; 16];
+    let mut a = [0u32; 16];
+    let chunks = x.chunks_exact(16);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for k in 0..16 {
+            let b = abs_bits(c[k]);
+            f[k] = f[k].max(if b < 0x7f80_0000 { b } else { 0 });
+            a[k] = a[k].max(b);
+        }
+    }
+    for (k, &v) in tail.iter().enumerate() {
+        let b = abs_bits(v);
+        f[k] = f[k].max(if b < 0x7f80_0000 { b } else { 0 });
+        a[k] = a[k].max(b);
+    }
+    let fin = f.iter().copied().max().unwrap_or(0);
+    let all = a.iter().copied().max().unwrap_or(0);
+    let pos = if all >= 0x7f80_0000 { x.iter().position(|v| !v.is_finite()) } else { None };
+    (f32::from_bits(fin), pos)
 }
 
 /// Whether non-finite input makes NaN blocks (rather than an error) under this scheme.

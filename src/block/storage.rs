@@ -389,8 +389,8 @@ pub(crate) fn e2m1_to_f32(c: u8) -> f32 {
 
 /// The outer scale of `data` (its largest finite magnitude by the scheme's rule), or the
 /// error for its first non-finite value when the scheme makes no NaN blocks.
-fn outer_of(s: &Scheme, data: &[f32], offset: usize) -> Result<f32, QuantizeError> {
-    let (amax, bad) = scan(data);
+fn outer_of(backend: Backend, s: &Scheme, data: &[f32], offset: usize) -> Result<f32, QuantizeError> {
+    let (amax, bad) = scan(backend, data);
     if let Some(i) = bad {
         if !nan_blocks(s) {
             return Err(QuantizeError::NonFinite { index: offset + i, value: data[i] });
@@ -433,7 +433,7 @@ impl BlockVector {
     /// one falls back to the portable code).
     pub fn quantize_on(backend: Backend, scheme: &Scheme, x: &[f32]) -> Result<BlockVector, QuantizeError> {
         let g = geometry(scheme, x.len());
-        let outer = if scheme.outer() == Outer::None { 1.0 } else { outer_of(scheme, x, 0)? };
+        let outer = if scheme.outer() == Outer::None { 1.0 } else { outer_of(backend, scheme, x, 0)? };
         let mut codes = vec![0u8; g.code_bytes];
         let mut scales = vec![0u8; g.scale_bytes];
         quantize_row(backend, scheme, x, outer, &mut codes, &mut scales)
@@ -454,16 +454,17 @@ impl BlockVector {
     /// assert!(q.requantize(&s, &[f32::NAN]).is_err());
     /// ```
     pub fn requantize(&mut self, scheme: &Scheme, x: &[f32]) -> Result<(), QuantizeError> {
+        let backend = Backend::best();
         let g = geometry(scheme, x.len());
         self.scheme = *scheme;
         self.len = 0;
         self.codes.clear();
         self.scales.clear();
         self.row_scale = 1.0;
-        let outer = if scheme.outer() == Outer::None { 1.0 } else { outer_of(scheme, x, 0)? };
+        let outer = if scheme.outer() == Outer::None { 1.0 } else { outer_of(backend, scheme, x, 0)? };
         self.codes.resize(g.code_bytes, 0);
         self.scales.resize(g.scale_bytes, 0);
-        if let Err(index) = quantize_row(Backend::best(), scheme, x, outer, &mut self.codes, &mut self.scales) {
+        if let Err(index) = quantize_row(backend, scheme, x, outer, &mut self.codes, &mut self.scales) {
             self.codes.clear();
             self.scales.clear();
             return Err(QuantizeError::NonFinite { index, value: x[index] });
@@ -562,7 +563,7 @@ impl BlockMatrix {
         // The scale every row starts with: the tensor's, 1 without an outer scale, and for
         // per-row scales that of an empty row (0), which rows with elements replace.
         let tensor = match scheme.outer() {
-            Outer::Tensor => outer_of(scheme, data, 0)?,
+            Outer::Tensor => outer_of(backend, scheme, data, 0)?,
             Outer::Row => outer_scale(scheme, 0.0),
             Outer::None => 1.0,
         };
@@ -577,7 +578,7 @@ impl BlockMatrix {
         if cols > 0 {
             for (r, x) in data.chunks(cols).enumerate() {
                 if scheme.outer() == Outer::Row {
-                    row_scales[r] = outer_of(scheme, x, r * cols)?;
+                    row_scales[r] = outer_of(backend, scheme, x, r * cols)?;
                 }
                 quantize_row(
                     backend,
