@@ -26,7 +26,7 @@
 
 use super::scheme::{round_ties_even, Element, NonFinite, Outer, ScaleEncoding, ScaleRule, Scheme};
 use super::storage::{pack_codes, set_scale};
-use crate::bulk::{encode_lane, Backend};
+use crate::bulk::encode_lane;
 use crate::format::{LowpFloat, Overflow, Rounding};
 use crate::minifloat::{E2M1FN, E2M3FN, E3M2FN, E4M3FN, E5M2};
 
@@ -38,14 +38,7 @@ fn abs_bits(x: f32) -> u32 {
 
 /// One pass over data: the largest finite magnitude (0 when there is none) and the index of
 /// the first non-finite value, if any.
-pub(crate) fn scan(backend: Backend, x: &[f32]) -> (f32, Option<usize>) {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if backend != Backend::Portable && backend.is_supported() {
-        return crate::arch::x86::scan(backend, x);
-    }
-    let _ = backend;
-    scan_body(x)
-}
+pub(crate) use crate::arch::scan;
 
 /// The body of [`scan`], inlined into each backend's variant. Unsigned integer maxima of the
 /// magnitude bits (finite magnitudes order as their bits do; NaN and ∞ are above
@@ -243,21 +236,7 @@ pub(crate) fn pow2_f32(e: i32) -> f32 {
 /// (packed block scales), given the row's outer scale (1 when there is none), on `backend`
 /// (the same bits on each: the SIMD variants compile this same code for wider registers).
 /// `Err(i)`: `x[i]` is the first non-finite value and the scheme makes no NaN blocks.
-pub(crate) fn quantize_row(
-    backend: Backend,
-    s: &Scheme,
-    x: &[f32],
-    outer: f32,
-    codes: &mut [u8],
-    scales: &mut [u8],
-) -> Result<(), usize> {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if backend != Backend::Portable && backend.is_supported() {
-        return crate::arch::x86::quantize_row(backend, s, x, outer, codes, scales);
-    }
-    let _ = backend;
-    quantize_row_body(s, x, outer, codes, scales)
-}
+pub(crate) use crate::arch::quantize_row;
 
 /// The body of [`quantize_row`], inlined into each backend's variant.
 #[inline(always)]

@@ -295,21 +295,7 @@ pub trait BlockScaled {
 }
 
 /// Dequantize a packed row on `backend` (the same bits on each).
-pub(crate) fn dequantize_row(
-    backend: Backend,
-    s: &Scheme,
-    codes: &[u8],
-    scales: &[u8],
-    row_scale: f32,
-    out: &mut [f32],
-) {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if backend != Backend::Portable && backend.is_supported() {
-        return crate::arch::x86::dequantize_row(backend, s, codes, scales, row_scale, out);
-    }
-    let _ = backend;
-    dequantize_row_body(s, codes, scales, row_scale, out)
-}
+pub(crate) use crate::arch::dequantize_row;
 
 /// Dequantize a packed row (see [`block_factors`] for why each value is rounded once).
 #[inline(always)]
