@@ -2,75 +2,18 @@
 //! exhaustive agreement with the library, and error handling.
 #![cfg(feature = "cli")]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use lowp::dynamic::{FormatId, Op};
 use lowp::{
     decimal, Exact, Float4E2M1FN, Float6E3M2FN, Float8E4M3FN, Float8E5M2, Float8E8M0FNU, LowpFloat, Overflow, Posit,
     Rounding, P16E1, P32, P8, P8E0,
 };
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
+use std::io::Write;
+use std::process::{Command, Stdio};
 
-/// Run the binary with `args`, feeding `stdin` (written from a thread, so large inputs and
-/// outputs cannot deadlock).
-fn lowp_bytes(args: &[&str], stdin: Vec<u8>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lowp"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn lowp");
-    let mut input = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || {
-        // The process may stop reading early (an error line): ignore the broken pipe.
-        let _ = input.write_all(&stdin);
-    });
-    let out = child.wait_with_output().expect("wait for lowp");
-    writer.join().unwrap();
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
+mod common;
 
-fn lowp(args: &[&str], stdin: &str) -> Run {
-    lowp_bytes(args, stdin.as_bytes().to_vec())
-}
-
-/// Run and insist on success; the stdout lines.
-fn ok(args: &[&str], stdin: &str) -> Vec<String> {
-    let r = lowp(args, stdin);
-    assert_eq!(r.code, Some(0), "lowp {args:?} failed: {}", r.stderr);
-    assert!(r.stderr.is_empty(), "unexpected stderr: {}", r.stderr);
-    r.stdout.lines().map(str::to_string).collect()
-}
-
-/// Run and insist on failure (status 1 or 2, not a panic's 101); the stderr text.
-fn fails(args: &[&str], stdin: &str) -> String {
-    let r = lowp(args, stdin);
-    assert!(matches!(r.code, Some(1) | Some(2)), "lowp {args:?}: status {:?}, stderr {}", r.code, r.stderr);
-    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
-    r.stderr
-}
-
-/// `{}` of an f64 with the CLI's lower-case specials.
-fn f64_text(v: f64) -> String {
-    if v.is_nan() {
-        "nan".into()
-    } else if v.is_infinite() {
-        if v < 0.0 { "-inf" } else { "inf" }.into()
-    } else {
-        format!("{v}")
-    }
-}
+use common::cli::{fails, lowp, lowp_bytes, ok, value_text as f64_text};
 
 fn hex2(c: u64) -> String {
     format!("0x{c:02x}")

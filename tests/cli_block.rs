@@ -4,67 +4,22 @@
 #![cfg(feature = "cli")]
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use lowp::block::io::{read_safetensors, LoadError, SourceDtype};
 use lowp::block::{BlockMatrix, BlockScaled, BlockVector, ErrorStats, NonFinite, Scheme};
 use safetensors::{serialize, tensor::TensorView, Dtype};
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
+mod common;
 
-fn lowp(args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lowp"))
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn lowp");
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.as_bytes().to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().expect("wait for lowp");
-    writer.join().unwrap();
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
-
-fn ok(args: &[&str], stdin: &str) -> Vec<String> {
-    let r = lowp(args, stdin);
-    assert_eq!(r.code, Some(0), "lowp {args:?} failed: {}", r.stderr);
-    assert!(r.stderr.is_empty(), "unexpected stderr: {}", r.stderr);
-    r.stdout.lines().map(str::to_string).collect()
-}
+use common::cli::{ok, value_text as f32_text};
 
 /// Insist on a clean failure (status 1 or 2, a `lowp: error:` or clap message, no panic).
 fn fails(args: &[&str], stdin: &str) -> String {
-    let r = lowp(args, stdin);
-    assert!(matches!(r.code, Some(1) | Some(2)), "lowp {args:?}: status {:?}, stderr {}", r.code, r.stderr);
-    assert!(!r.stderr.contains("panicked") && !r.stderr.contains("RUST_BACKTRACE"), "{}", r.stderr);
-    assert!(r.stderr.starts_with("lowp: error:") || r.stderr.starts_with("error:"), "{}", r.stderr);
-    r.stderr
-}
-
-fn f32_text(v: f32) -> String {
-    if v.is_nan() {
-        "nan".into()
-    } else if v.is_infinite() {
-        if v < 0.0 { "-inf" } else { "inf" }.into()
-    } else {
-        format!("{v}")
-    }
+    let e = common::cli::fails(args, stdin);
+    assert!(!e.contains("RUST_BACKTRACE"), "{e}");
+    assert!(e.starts_with("lowp: error:") || e.starts_with("error:"), "{e}");
+    e
 }
 
 /// Deterministic test data: a heavy-tailed mix (products of two uniforms, some outliers).

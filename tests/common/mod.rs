@@ -3,10 +3,14 @@
 
 use lowp::{LowpFloat, Rounding};
 
+#[cfg(feature = "cli")]
+pub mod cli;
+
 /// The deterministic rounding modes (stochastic ones are added with random bits by callers).
 pub const ALL_MODES: [Rounding; 4] = [Rounding::NearestEven, Rounding::TowardZero, Rounding::Up, Rounding::Down];
 
 /// SplitMix64, the crate's own generator.
+#[allow(unused_imports)]
 pub use lowp::rng::SplitMix64 as SplitMix;
 
 /// The seed of a random test: `LOWP_SEED` if set, else one derived from the test's name.
