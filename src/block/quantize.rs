@@ -24,7 +24,7 @@
 //! below `2^−126`, and such a product is far below half the smallest element subnormal (at
 //! least `2^−16 · 2^−1`), so it rounds to zero either way.
 
-use super::scheme::{round_ties_even, Element, NonFinite, Outer, ScaleEncoding, ScaleRule, Scheme};
+use super::scheme::{int_code, Element, NonFinite, Outer, ScaleEncoding, ScaleRule, Scheme};
 use super::storage::{pack_codes, set_scale};
 use crate::bulk::encode_lane;
 use crate::format::{LowpFloat, Overflow, Rounding};
@@ -117,7 +117,7 @@ fn encode_scale(enc: ScaleEncoding, target: f64) -> u32 {
         ScaleEncoding::F32 => (f32::from_f64_with(target, Rounding::NearestEven, Overflow::Saturating).to_bits(), 1),
         ScaleEncoding::UInt(m) => {
             let max = ((1u32 << m) - 1) as f64;
-            (round_ties_even(target).clamp(0.0, max) as u32, 1)
+            (int_code(target, max, 0xff) as u32, 1) // target > 0
         }
         ScaleEncoding::None | ScaleEncoding::E8M0 => unreachable!("not a searched scale"),
     };
@@ -376,17 +376,11 @@ fn int_or_float_elements(e: Element, x: &[f32], d: f64, q: &mut [u8]) {
     }
 }
 
-/// Integer codes: `x / d` clamped to `[−m, m]` (an integer, so clamping commutes with rounding
-/// to an integer) and rounded to nearest-even by adding `1.5 · 2^52`: the sum lies in
-/// `[2^52, 2^53)` where the `f64` spacing is 1, so the FPU's own nearest-even rounding leaves
-/// `1.5 · 2^52 + round(x / d)`, whose low mantissa bits are the integer in two's complement.
-/// Branch-free, so the loop vectorises.
+/// Integer codes of `x / d` ([`int_code`]: clamped to `±m`, nearest-even).
 #[inline(always)]
 fn int_codes(x: &[f32], d: f64, m: f64, mask: u8, q: &mut [u8]) {
-    const MAGIC: f64 = 6755399441055744.0; // 1.5 · 2^52
     for (c, &v) in q.iter_mut().zip(x) {
-        let t = (v as f64 / d).max(-m).min(m) + MAGIC;
-        *c = (t.to_bits() as u8) & mask;
+        *c = int_code(v as f64 / d, m, mask);
     }
 }
 
@@ -420,10 +414,9 @@ fn mx_elements(e: Element, x: &[f32], exp: i32, q: &mut [u8]) {
     let inv = pow2_f32(-exp);
     match e {
         Element::MxInt8 => {
-            const MAGIC: f32 = 12582912.0; // 1.5 · 2^23: nearest-even to an integer for |y| < 2^22
+            // `x · 2^−e · 64` is exact (powers of two), then the integer code of MXINT8.
             for (c, &v) in q.iter_mut().zip(x) {
-                let y = (v * inv) * 64.0;
-                *c = (((y + MAGIC) - MAGIC).clamp(-127.0, 127.0) as i32) as u8;
+                *c = int_code((v * inv) as f64 * 64.0, 127.0, 0xff);
             }
         }
         Element::E4M3 => lanes::<E4M3FN>(x, inv, q),

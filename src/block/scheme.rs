@@ -96,11 +96,9 @@ impl Element {
     /// callers hand it an exact or innocuously rounded quotient — see [`super::quantize`]).
     pub fn encode(self, q: f64) -> u8 {
         match self {
-            Element::Int(_) | Element::MxInt8 => {
-                let v = if self == Element::MxInt8 { q * 64.0 } else { q };
-                let m = if self == Element::MxInt8 { 127.0 } else { self.max() };
-                (round_ties_even(v).clamp(-m, m) as i32 as u8) & self.mask()
-            }
+            _ if q.is_nan() => 0,
+            Element::Int(_) => int_code(q, self.max(), self.mask()),
+            Element::MxInt8 => int_code(q * 64.0, 127.0, 0xff),
             Element::E4M3 => Float8E4M3FN::from_f64_saturating(q).to_bits(),
             Element::E5M2 => Float8E5M2::from_f64_saturating(q).to_bits(),
             Element::E2M3 => Float6E2M3FN::from_f64_saturating(q).to_bits(),
@@ -127,21 +125,16 @@ impl Element {
     }
 }
 
-/// `q` rounded to the nearest integer, ties to even, for `|q| < 2^51` (larger values are
-/// integers already and pass unchanged; NaN stays NaN).
-///
-/// Adding and subtracting `1.5 · 2^52` makes the FPU round `q` to an integer with its own
-/// nearest-even rule: for `|q| < 2^51` the sum lies in `[2^52, 2^53)`, where the `f64` spacing is
-/// exactly 1, and the subtraction is exact (Sterbenz). Rust never reassociates floating-point
-/// arithmetic, so the two operations stay.
+/// The integer code of `q`: `q` clamped to `[−m, m]` (`m` an integer below 2^51, so clamping
+/// commutes with rounding to an integer) and rounded to nearest-even, as the low 8 bits of its
+/// two's complement, masked by `mask`. Adding `1.5 · 2^52` makes the FPU round with its own
+/// nearest-even rule: the sum lies in `[2^52, 2^53)`, where the `f64` spacing is exactly 1, so
+/// it is `1.5 · 2^52 + round(q)` and its low mantissa bits are the integer. Branch-free, so
+/// loops over it vectorise. NaN clamps to `−m` (callers pass finite quotients, or screen NaN).
 #[inline(always)]
-pub(crate) fn round_ties_even(q: f64) -> f64 {
+pub(crate) fn int_code(q: f64, m: f64, mask: u8) -> u8 {
     const MAGIC: f64 = 6755399441055744.0; // 1.5 · 2^52
-    if q.abs() < 2251799813685248.0 {
-        (q + MAGIC) - MAGIC
-    } else {
-        q
-    }
+    ((q.max(-m).min(m) + MAGIC).to_bits() as u8) & mask
 }
 
 /// How the per-block scale is stored.
