@@ -166,7 +166,12 @@ fn abs_max_scale(s: &Scheme, amax: f32, outer: f32, num: u32) -> BlockScale {
 }
 
 fn scale_of(enc: ScaleEncoding, code: u32, outer: f32) -> BlockScale {
-    BlockScale { code, d: enc.decode(code) * outer as f64 }
+    let v = match enc {
+        ScaleEncoding::E4M3 => f32::from_bits(<E4M3FN as crate::bulk::FastSpec>::TABLE[code as usize]) as f64,
+        ScaleEncoding::UInt(_) => code as f64,
+        _ => enc.decode(code),
+    };
+    BlockScale { code, d: v * outer as f64 }
 }
 
 /// `x` rounded to `f32` by round-to-odd: truncated toward zero, with the last bit set when

@@ -183,15 +183,8 @@ impl ScaleEncoding {
             ScaleEncoding::F32 => f32::from_bits(code) as f64,
             ScaleEncoding::F16 => half::f16::from_bits(code as u16).to_f64(),
             ScaleEncoding::BF16 => half::bf16::from_bits(code as u16).to_f64(),
-            // The one-byte scales sit on hot paths (each block): E4M3 through the bulk decoder's
-            // exact f32 table, E8M0 as its power of two.
-            ScaleEncoding::E4M3 => {
-                f32::from_bits(<crate::minifloat::E4M3FN as crate::bulk::FastSpec>::TABLE[code as usize & 0xff]) as f64
-            }
-            ScaleEncoding::E8M0 => match code & 0xff {
-                0xff => f64::NAN,
-                c => f64::from_bits((c as u64 + 1023 - 127) << 52),
-            },
+            ScaleEncoding::E4M3 => Float8E4M3FN::from_bits(code as u8).to_f64(),
+            ScaleEncoding::E8M0 => crate::Float8E8M0FNU::from_bits(code as u8).to_f64(),
             ScaleEncoding::UInt(m) => (code & ((1 << m) - 1)) as f64,
         }
     }
