@@ -177,6 +177,7 @@ impl ScaleEncoding {
     }
 
     /// The exact value of a stored scale code (its little-endian bytes read as an integer).
+    #[inline]
     pub fn decode(self, code: u32) -> f64 {
         match self {
             ScaleEncoding::None => 1.0,

@@ -152,11 +152,14 @@ pub(crate) fn set_scale(scales: &mut [u8], enc: ScaleEncoding, k: usize, code: u
 }
 
 /// Block `k`'s scale code.
+#[inline(always)]
 pub(crate) fn scale_at(scales: &[u8], enc: ScaleEncoding, k: usize) -> u32 {
-    let n = enc.bytes();
-    let mut b = [0u8; 4];
-    b[..n].copy_from_slice(&scales[k * n..k * n + n]);
-    u32::from_le_bytes(b)
+    match enc.bytes() {
+        1 => scales[k] as u32,
+        2 => u16::from_le_bytes([scales[2 * k], scales[2 * k + 1]]) as u32,
+        4 => u32::from_le_bytes([scales[4 * k], scales[4 * k + 1], scales[4 * k + 2], scales[4 * k + 3]]),
+        _ => 0,
+    }
 }
 
 /// The factors of a block's values: `(inner, outer)` with `code_value · inner` exact in `f32`
