@@ -28,6 +28,7 @@ mod arch;
 pub mod block;
 pub mod bulk;
 pub mod decimal;
+pub mod dot;
 pub mod dynamic;
 pub mod exact;
 pub mod format;
