@@ -29,8 +29,9 @@ fn rf(name: &str) -> &'static RefFormat {
     ref_format(name).unwrap_or_else(|| panic!("no reference format {name}"))
 }
 
-/// (SRC, DST) pairs: every minifloat once (into f16, bf16 or f32), and f16/bf16 into f32.
-const PAIRS: [(&str, &str); 12] = [
+/// (SRC, DST) pairs: every minifloat once (into f16, bf16 or f32), f16/bf16 into f32, FP4 and
+/// FP6 into an 8-bit minifloat.
+const PAIRS: [(&str, &str); 14] = [
     ("float8_e4m3fn", "float16"),
     ("float8_e5m2", "bfloat16"),
     ("float8_e4m3fnuz", "float32"),
@@ -43,6 +44,8 @@ const PAIRS: [(&str, &str); 12] = [
     ("float8_e8m0fnu", "float32"),
     ("float16", "float32"),
     ("bfloat16", "float32"),
+    ("float4_e2m1fn", "float8_e4m3fn"),
+    ("float6_e2m3fn", "float8_e5m2"),
 ];
 
 /// The `--rounding` argument forms.
@@ -324,13 +327,23 @@ fn fused_ops_match_the_reference_under_every_rounding() {
     eprintln!("{total} lines checked");
 }
 
-/// Every destination of every minifloat source (f16, bf16, f32), nearest-even and one
-/// directed mode: the pair table of the binary is complete.
+/// Every destination of every minifloat source (f16, bf16, f32; for FP6 and FP4 also the 8-bit
+/// minifloats, for FP4 also FP6), nearest-even and one directed mode: the pair table of the
+/// binary is complete.
 #[test]
 fn every_minifloat_into_every_destination() {
     let seed = rng_seed("every_minifloat_into_every_destination");
+    let fp8 =
+        ["float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e4m3b11fnuz", "float8_e4m3"];
     for &(s, _) in &PAIRS[..10] {
-        for d in ["float16", "bfloat16", "float32"] {
+        let mut dsts = vec!["float16", "bfloat16", "float32"];
+        if s.starts_with("float6") || s.starts_with("float4") {
+            dsts.extend(fp8);
+        }
+        if s.starts_with("float4") {
+            dsts.extend(["float6_e2m3fn", "float6_e3m2fn"]);
+        }
+        for d in dsts {
             for (k, op) in [FusedOp::Exfma, FusedOp::Exsdotp, FusedOp::Exvsum].into_iter().enumerate() {
                 let mode = if k == 1 {
                     Mode::Fixed(Rounding::Down, "down")
@@ -486,7 +499,7 @@ fn check_dot(sname: &str, dname: &str, how: Option<&str>, mode: Mode, saturate: 
 #[test]
 fn dot_matches_the_reference_under_every_discipline_and_rounding() {
     let seed = rng_seed("dot_matches_the_reference_under_every_discipline_and_rounding");
-    let pairs = [PAIRS[0], PAIRS[1], PAIRS[6], PAIRS[8], PAIRS[2], PAIRS[10]];
+    let pairs = [PAIRS[0], PAIRS[1], PAIRS[6], PAIRS[8], PAIRS[2], PAIRS[10], PAIRS[12]];
     for (p, &(s, d)) in pairs.iter().enumerate() {
         for (h, how) in HOWS.into_iter().enumerate() {
             for (m, mode) in modes(seed).into_iter().enumerate() {
@@ -578,8 +591,10 @@ fn bad_arguments_are_usage_errors() {
     assert!(err.contains("float8_e5m2") && err.contains("float16, bfloat16, float32"), "{err}");
     let err = fails(&["op", "-f", "f32", "exsdotp", "--to", "f16"], "");
     assert!(err.contains("float32") && err.contains("sources"), "{err}");
-    let err = fails(&["op", "-f", "posit8", "dot", "--to", "f32"], "");
-    assert!(err.contains("posit8"), "{err}");
+    let err = fails(&["op", "-f", "posit32", "dot", "--to", "f32"], "");
+    assert!(err.contains("posit32") && err.contains("sources"), "{err}");
+    let err = fails(&["op", "-f", "posit8", "dot", "--to", "f16"], "");
+    assert!(err.contains("posit16, posit32, float32"), "{err}");
     // --accumulate is for dot; unknown disciplines are named.
     let err = fails(&["op", "-f", "e4m3", "exfma", "--to", "f16", "--accumulate", "exact"], "");
     assert!(err.contains("--accumulate is for dot"), "{err}");
@@ -602,5 +617,216 @@ fn help_lists_the_mixed_operations() {
     let help = ok(&["op", "--help"], "").join("\n");
     for word in ["exfma", "exsdotp", "exvsum", "dot", "--to", "--accumulate", "--saturate", "--rounding"] {
         assert!(help.contains(word), "`{word}` missing from `lowp op --help`:\n{help}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Posit sources (posit8 → posit16, posit32, f32; posit16 → posit32, f32)
+// ---------------------------------------------------------------------------------------------
+
+use lowp::reference::RefPosit;
+use rug::Rational;
+
+/// A destination of the posit pairs: a posit or an IEEE reference format.
+enum PDst {
+    Posit(RefPosit),
+    Ieee(&'static RefFormat),
+}
+
+impl PDst {
+    fn bits(&self) -> u32 {
+        match self {
+            PDst::Posit(p) => p.n(),
+            PDst::Ieee(f) => f.bits(),
+        }
+    }
+    fn value(&self, code: u32) -> Option<Rational> {
+        match self {
+            PDst::Posit(p) => p.value(u64::from(code)),
+            PDst::Ieee(f) => f.decode(code).to_rational(),
+        }
+    }
+    /// Is the code `−0` (IEEE destinations only; posits have one zero)?
+    fn neg_zero(&self, code: u32) -> bool {
+        match self {
+            PDst::Posit(_) => false,
+            PDst::Ieee(f) => f.decode(code) == RefValue::Zero { neg: true },
+        }
+    }
+    /// The accumulator as an addend.
+    fn addend(&self, code: u32) -> Sum {
+        Sum { q: self.value(code), neg_zero: self.neg_zero(code) }
+    }
+    /// One reference rounding of an exact sum (`q: None`: NaR / NaN). A zero sum is `−0` when
+    /// every addend is `−0` or under `Down` (the fused operations' zero rule), else `+0`.
+    fn round(&self, x: Sum, r: Rounding, o: Overflow) -> u32 {
+        let v = match x.q {
+            None => RefValue::Nan,
+            Some(q) if q == 0 => RefValue::Zero { neg: x.neg_zero || r == Rounding::Down },
+            Some(q) => RefValue::Num(q),
+        };
+        match self {
+            PDst::Posit(p) => p.round(&v, r, o) as u32,
+            PDst::Ieee(f) => f.round(&v, r, o),
+        }
+    }
+    fn same(&self, want: u32, got: u32) -> bool {
+        match self {
+            PDst::Posit(_) => want == got,
+            PDst::Ieee(f) => same(f, want, got),
+        }
+    }
+}
+
+/// An exact sum: its value (`None`: NaR) and whether it is a zero made only of `−0` addends.
+#[derive(Clone, Debug)]
+struct Sum {
+    q: Option<Rational>,
+    neg_zero: bool,
+}
+
+impl Sum {
+    fn zero() -> Sum {
+        Sum { q: Some(Rational::new()), neg_zero: false }
+    }
+}
+
+/// `c + Σ x·y` (exvsum: `y = 1`), exactly; a product's zero has the xor of its factors' signs
+/// (a posit zero is `+`), and the sum is a `−0` zero when every addend is.
+fn exact_sum(terms: &[(Option<Rational>, Option<Rational>)], c: Sum) -> Sum {
+    let Some(mut s) = c.q else { return Sum { q: None, neg_zero: false } };
+    let mut all_neg_zero = c.neg_zero;
+    for (x, y) in terms {
+        let (Some(x), Some(y)) = (x, y) else { return Sum { q: None, neg_zero: false } };
+        let p = Rational::from(x * y);
+        all_neg_zero &= p == 0 && ((*x < 0) != (*y < 0));
+        s += p;
+    }
+    Sum { q: Some(s), neg_zero: all_neg_zero }
+}
+
+#[test]
+fn posit_sources_match_an_exact_sum_rounded_once() {
+    let seed = rng_seed("posit_sources_match_an_exact_sum_rounded_once");
+    let mut rng = SplitMix64::new(seed);
+    let p8 = RefPosit::standard(8);
+    let p16 = RefPosit::standard(16);
+    let cases: [(&str, &RefPosit, &str, PDst); 5] = [
+        ("posit8", &p8, "posit16", PDst::Posit(RefPosit::standard(16))),
+        ("posit8", &p8, "posit32", PDst::Posit(RefPosit::standard(32))),
+        ("posit8", &p8, "float32", PDst::Ieee(rf("float32"))),
+        ("posit16", &p16, "posit32", PDst::Posit(RefPosit::standard(32))),
+        ("posit16", &p16, "f32", PDst::Ieee(rf("float32"))),
+    ];
+    for (sname, s, dname, d) in &cases {
+        let smask = s.code_mask() as u32;
+        let sedge =
+            [0, s.nar() as u32, 1, smask, s.maxpos_code() as u32, s.negate(s.maxpos_code()) as u32, 1 << (s.n() - 2)];
+        let scode = |rng: &mut SplitMix64| {
+            if rng.next_u32() % 4 == 0 {
+                sedge[rng.next_u32() as usize % sedge.len()]
+            } else {
+                rng.next_u32() & smask
+            }
+        };
+        let dmask = u32::MAX >> (32 - d.bits());
+        let sval = |c: u32| s.value(u64::from(c));
+        for (k, mode) in modes(seed).into_iter().enumerate() {
+            let sub = seed ^ (k as u64) << 32;
+            // The fused operations.
+            for (op, nargs) in [("exfma", 2), ("exsdotp", 4), ("exvsum", 2)] {
+                let mut roundings = Roundings::new(mode, sub);
+                let (mut stdin, mut expect) = (String::new(), Vec::new());
+                for i in 0..150 {
+                    let args: Vec<u32> = (0..nargs).map(|_| scode(&mut rng)).collect();
+                    let terms: Vec<(Option<Rational>, Option<Rational>)> = if op == "exvsum" {
+                        args.iter().map(|&a| (sval(a), Some(Rational::from(1)))).collect()
+                    } else {
+                        args.chunks(2).map(|p| (sval(p[0]), sval(p[1]))).collect()
+                    };
+                    // c: random, zero, or the negated S part rounded to D (near-cancellation).
+                    let c = match i % 3 {
+                        0 => rng.next_u32() & dmask,
+                        1 => 0,
+                        _ => match exact_sum(&terms, Sum::zero()).q {
+                            Some(q) => d.round(
+                                Sum { q: Some(-q), neg_zero: false },
+                                Rounding::NearestEven,
+                                Overflow::Saturating,
+                            ),
+                            None => 0,
+                        },
+                    };
+                    let (r, suffix) = roundings.next();
+                    let o = Overflow::NonSaturating;
+                    let text: Vec<String> = args.iter().map(|&a| format!("{a:#x}")).collect();
+                    stdin += &format!("{} {c:#x}{suffix}\n", text.join(" "));
+                    expect.push((d.round(exact_sum(&terms, d.addend(c)), r, o), args, c, r));
+                }
+                let rounding = mode.arg();
+                let argv = ["op", "-f", sname, op, "--to", dname, "-r", &rounding];
+                let out = ok(&argv, &stdin);
+                assert_eq!(out.len(), expect.len());
+                for (line, (want, args, c, r)) in out.iter().zip(&expect) {
+                    let got = code_of(line);
+                    assert!(
+                        d.same(*want, got),
+                        "lowp {argv:?}: {op}({args:x?}, c = {c:#x}) under {r:?}: lowp {got:#x}, reference {want:#x}; seed {seed:#x}"
+                    );
+                }
+            }
+            // dot: exact, and the chains stepped with one reference rounding per step.
+            for how in ["exact", "fma", "exsdotp"] {
+                let mut roundings = Roundings::new(mode, sub);
+                let (mut stdin, mut expect) = (String::new(), Vec::new());
+                for len in 0..40 {
+                    let a: Vec<u32> = (0..len).map(|_| scode(&mut rng)).collect();
+                    let b: Vec<u32> = (0..len).map(|_| scode(&mut rng)).collect();
+                    let (r, suffix) = roundings.next();
+                    let o = Overflow::NonSaturating;
+                    let terms: Vec<_> = a.iter().zip(&b).map(|(&x, &y)| (sval(x), sval(y))).collect();
+                    let mut steps = lowp::reference::RefSplitMix64::new(match r {
+                        Rounding::Stochastic(bits) => u64::from(bits),
+                        _ => 0,
+                    });
+                    let mut step = || match r {
+                        Rounding::Stochastic(_) => Rounding::Stochastic(steps.next_u32()),
+                        r => r,
+                    };
+                    let want = match how {
+                        "exact" if len == 0 => d.round(Sum::zero(), Rounding::NearestEven, o),
+                        // The products are the addends (no +0 accumulator).
+                        "exact" => {
+                            let mut sum = exact_sum(&terms, Sum::zero());
+                            sum.neg_zero = exact_sum(&terms, Sum { q: Some(Rational::new()), neg_zero: true }).neg_zero;
+                            d.round(sum, step(), o)
+                        }
+                        _ => {
+                            let chunk = if how == "fma" { 1 } else { 2 };
+                            let mut acc = d.round(Sum::zero(), Rounding::NearestEven, o);
+                            for part in terms.chunks(chunk) {
+                                acc = d.round(exact_sum(part, d.addend(acc)), step(), o);
+                            }
+                            acc
+                        }
+                    };
+                    let toks: Vec<String> = a.iter().zip(&b).map(|(x, y)| format!("{x:#x} {y:#x}")).collect();
+                    let line = toks.join(" ");
+                    stdin += &format!("{}{}\n", line, if line.is_empty() { suffix.trim_start() } else { &suffix });
+                    expect.push((want, a, b, r));
+                }
+                let rounding = mode.arg();
+                let argv = ["op", "-f", sname, "dot", "--to", dname, "-r", &rounding, "--accumulate", how];
+                let out = ok(&argv, &stdin);
+                assert_eq!(out.len(), expect.len());
+                for (line, (want, a, b, r)) in out.iter().zip(&expect) {
+                    let got = code_of(line);
+                    assert!(
+                        d.same(*want, got),
+                        "lowp {argv:?}: dot(a = {a:x?}, b = {b:x?}) under {r:?}: lowp {got:#x}, reference {want:#x}; seed {seed:#x}"
+                    );
+                }
+            }
+        }
     }
 }

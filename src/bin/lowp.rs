@@ -130,8 +130,9 @@ enum Command {
     /// once to DST. dot `a1 b1 a2 b2 ...` (any number of pairs; a blank line is the empty sum,
     /// +0) = a1*b1 + a2*b2 + ... under --accumulate. These take --rounding (with `stochastic`
     /// the random bits are the last token of each line, after the codes) and --saturate.
-    /// Sources: every 8-, 6- and 4-bit minifloat into float16, bfloat16 or float32; float16 and
-    /// bfloat16 into float32.
+    /// Sources: every 8-, 6- and 4-bit minifloat into float16, bfloat16 or float32 (FP6 and FP4
+    /// also into the 8-bit minifloats, FP4 into FP6); float16 and bfloat16 into float32; posit8
+    /// into posit16, posit32, float32; posit16 into posit32, float32.
     Op {
         #[arg(short, long, value_name = "NAME", help = FORMAT_HELP)]
         format: FormatId,

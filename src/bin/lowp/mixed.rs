@@ -137,12 +137,24 @@ pairs! {
         Float8E5M2FNUZ: lowp::Float8E5M2FNUZ,
         Float8E4M3B11FNUZ: lowp::Float8E4M3B11FNUZ,
         Float8E4M3: lowp::Float8E4M3,
-        Float6E2M3FN: lowp::Float6E2M3FN,
-        Float6E3M2FN: lowp::Float6E3M2FN,
-        Float4E2M1FN: lowp::Float4E2M1FN,
         Float8E8M0FNU: lowp::Float8E8M0FNU,
     ] => [F16: half::f16, BF16: half::bf16, F32: f32];
+    // FP6 and FP4 also accumulate into the 8-bit minifloats, FP4 into FP6 too.
+    [Float6E2M3FN: lowp::Float6E2M3FN, Float6E3M2FN: lowp::Float6E3M2FN] => [
+        F16: half::f16, BF16: half::bf16, F32: f32,
+        Float8E4M3FN: lowp::Float8E4M3FN, Float8E5M2: lowp::Float8E5M2, Float8E4M3FNUZ: lowp::Float8E4M3FNUZ,
+        Float8E5M2FNUZ: lowp::Float8E5M2FNUZ, Float8E4M3B11FNUZ: lowp::Float8E4M3B11FNUZ, Float8E4M3: lowp::Float8E4M3,
+    ];
+    [Float4E2M1FN: lowp::Float4E2M1FN] => [
+        F16: half::f16, BF16: half::bf16, F32: f32,
+        Float8E4M3FN: lowp::Float8E4M3FN, Float8E5M2: lowp::Float8E5M2, Float8E4M3FNUZ: lowp::Float8E4M3FNUZ,
+        Float8E5M2FNUZ: lowp::Float8E5M2FNUZ, Float8E4M3B11FNUZ: lowp::Float8E4M3B11FNUZ, Float8E4M3: lowp::Float8E4M3,
+        Float6E2M3FN: lowp::Float6E2M3FN, Float6E3M2FN: lowp::Float6E3M2FN,
+    ];
     [F16: half::f16, BF16: half::bf16] => [F32: f32];
+    // Posits: posit8 and posit16 into the wider standard posits and f32.
+    [POSIT8: lowp::P8] => [POSIT16: lowp::P16, POSIT32: lowp::P32, F32: f32];
+    [POSIT16: lowp::P16] => [POSIT32: lowp::P32, F32: f32];
 }
 
 fn names(list: &[FormatId]) -> String {
