@@ -326,7 +326,11 @@ fn vectors(kind: usize, n: usize, cs: &Codes, rng: &mut SplitMix) -> Option<(Vec
                 }
             }
             if kind == 3 && n > 0 {
-                let t = if rng.next_u32().is_multiple_of(2) { pairs.len() } else { rng.next_u32() as usize % (pairs.len() + 1) };
+                let t = if rng.next_u32().is_multiple_of(2) {
+                    pairs.len()
+                } else {
+                    rng.next_u32() as usize % (pairs.len() + 1)
+                };
                 let s = if rng.next_u32().is_multiple_of(2) { cs.min_sub } else { cs.neg(cs.min_sub) };
                 pairs.insert(t, (s, if rng.next_u32().is_multiple_of(2) { cs.one } else { cs.min_sub }));
             }
@@ -371,7 +375,9 @@ fn vectors(kind: usize, n: usize, cs: &Codes, rng: &mut SplitMix) -> Option<(Vec
             if rng.next_u32().is_multiple_of(2) {
                 // Every product −0 (where the format has −0).
                 a = vec![cs.neg_zero; n];
-                b = (0..n).map(|_| if rng.next_u32().is_multiple_of(2) { cs.zero } else { fin(rng) & !cs.sign }).collect();
+                b = (0..n)
+                    .map(|_| if rng.next_u32().is_multiple_of(2) { cs.zero } else { fin(rng) & !cs.sign })
+                    .collect();
             } else {
                 a = (0..n).map(|_| z(rng)).collect();
                 b = (0..n).map(|_| z(rng)).collect();
