@@ -381,3 +381,21 @@ fn dot_stochastic_steps() {
         eq("float16", x, expect);
     }
 }
+
+#[test]
+fn dot_round_takes_the_bits_as_given() {
+    // ref_dot_round rounds once with the caller's mode itself; ref_dot "exact" with step 0's
+    // bits. 1 + 2^-12 (ulp/4) into f16: up iff r < 2^30.
+    let (s, d) = (f("float8_e5m2"), f("float16"));
+    let (a, b) = ([0x3C, 0x1C], [0x3C, 0x2C]);
+    eq("float16", lowp::reference::ref_dot_round(s, d, &a, &b, Rounding::Stochastic(0), NS), 0x3C01);
+    eq("float16", lowp::reference::ref_dot_round(s, d, &a, &b, Rounding::Stochastic(1 << 30), NS), 0x3C00);
+    for seed in [0u32, 17, 0x8000_0000] {
+        let bits = RefSplitMix64::new(seed as u64).next_u32();
+        let want = if bits < (1 << 30) { 0x3C01 } else { 0x3C00 };
+        eq("float16", ref_dot(s, d, &a, &b, "exact", Rounding::Stochastic(seed), NS), want);
+    }
+    // Down: an exact zero sum of nonzero products is −0; the empty sum stays +0.
+    eq("float16", lowp::reference::ref_dot_round(s, d, &[0x3C, 0x3C], &[0x3C, 0xBC], DN, NS), 0x8000);
+    eq("float16", lowp::reference::ref_dot_round(s, d, &[], &[], DN, NS), 0x0000);
+}

@@ -295,6 +295,20 @@ pub fn ref_dot_exact(src: &RefFormat, a: &[u32], b: &[u32]) -> RefValue {
     }
 }
 
+/// The exact dot product `Σ a[i]·b[i]` of source codes rounded **once** into the destination
+/// under `r` exactly as given (a `Stochastic(bits)` uses `bits` themselves, not a SplitMix64
+/// step): what `ExactAccumulator::round` computes. Specials and the sign of a zero sum as in
+/// the fused operations (the products are the addends); the empty sum is `+0`.
+pub fn ref_dot_round(src: &RefFormat, dst: &RefFormat, a: &[u32], b: &[u32], r: Rounding, o: Overflow) -> u32 {
+    assert_eq!(a.len(), b.len(), "dot: length mismatch");
+    if a.is_empty() {
+        return dst.round(&RefValue::Zero { neg: false }, Rounding::NearestEven, o);
+    }
+    let terms: Vec<Term> =
+        a.iter().zip(b).map(|(&x, &y)| product(&term(&src.decode(x)), &term(&src.decode(y)))).collect();
+    round_sum(dst, &exact_sum(&terms), &[(r, o)])[0]
+}
+
 /// A dot product `Σ a[i]·b[i]` of source codes into the destination under a discipline of
 /// `lowp::dot::Accumulate`, returning the destination code. `how`:
 ///
@@ -322,9 +336,7 @@ pub fn ref_dot(src: &RefFormat, dst: &RefFormat, a: &[u32], b: &[u32], how: &str
             if n == 0 {
                 return plus_zero;
             }
-            let terms: Vec<Term> =
-                a.iter().zip(b).map(|(&x, &y)| product(&term(&src.decode(x)), &term(&src.decode(y)))).collect();
-            round_sum(dst, &exact_sum(&terms), &[(steps.next(), o)])[0]
+            ref_dot_round(src, dst, a, b, steps.next(), o)
         }
         "exsdotp" => {
             let mut acc = plus_zero;

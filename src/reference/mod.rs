@@ -47,7 +47,9 @@ use std::sync::OnceLock;
 
 use rug::{Integer, Rational};
 
-pub use fused::{ref_dot, ref_dot_exact, ref_fused, ref_fused_each, ref_fused_exact, FusedOp, RefSplitMix64};
+pub use fused::{
+    ref_dot, ref_dot_exact, ref_dot_round, ref_fused, ref_fused_each, ref_fused_exact, FusedOp, RefSplitMix64,
+};
 pub use ops::{exact_add, exact_mul, exact_mul_add, exact_sub};
 pub use parse::{parse_decimal, RefParseError};
 pub use posit::{PositEncoder, RefPosit};
