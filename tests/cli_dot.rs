@@ -132,7 +132,7 @@ fn random_code(f: &RefFormat, rng: &mut SplitMix64) -> u32 {
 
 /// A code: an edge one a quarter of the time, else random.
 fn pick(f: &RefFormat, edge: &[u32], rng: &mut SplitMix64) -> u32 {
-    if rng.next_u32() % 4 == 0 {
+    if rng.next_u32().is_multiple_of(4) {
         edge[rng.next_u32() as usize % edge.len()]
     } else {
         random_code(f, rng)
@@ -257,8 +257,8 @@ fn fused_lines(op: FusedOp, s: &RefFormat, d: &RefFormat, n: usize, rng: &mut Sp
                     }
                     _ => args[1] = flip(s, args[0]),
                 }
-                let c = if rng.next_u32() % 2 == 0 {
-                    d.zero_code(rng.next_u32() % 2 == 0).unwrap_or(0)
+                let c = if rng.next_u32().is_multiple_of(2) {
+                    d.zero_code(rng.next_u32().is_multiple_of(2)).unwrap_or(0)
                 } else {
                     pick(d, &de, rng)
                 };
@@ -721,7 +721,7 @@ fn posit_sources_match_an_exact_sum_rounded_once() {
         let sedge =
             [0, s.nar() as u32, 1, smask, s.maxpos_code() as u32, s.negate(s.maxpos_code()) as u32, 1 << (s.n() - 2)];
         let scode = |rng: &mut SplitMix64| {
-            if rng.next_u32() % 4 == 0 {
+            if rng.next_u32().is_multiple_of(4) {
                 sedge[rng.next_u32() as usize % sedge.len()]
             } else {
                 rng.next_u32() & smask

@@ -241,7 +241,7 @@ token (--rounding stochastic)"
                 toks.pop().map(|t| parse_code(t, dst)).transpose()?.unwrap_or(0)
             }
             None => {
-                if toks.len() % 2 != 0 {
+                if !toks.len().is_multiple_of(2) {
                     return bad(format!(
                         "dot takes pairs of codes (a1 b1 a2 b2 ...{bits_note}), got {} in `{text}`",
                         toks.len()
