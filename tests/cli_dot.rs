@@ -656,14 +656,17 @@ impl PDst {
     }
     /// The accumulator as an addend.
     fn addend(&self, code: u32) -> Sum {
-        Sum { q: self.value(code), neg_zero: self.neg_zero(code) }
+        let q = self.value(code);
+        let zero = q.as_ref().is_some_and(|q| *q == 0);
+        Sum { neg_zero: self.neg_zero(code), pos_zero: zero && !self.neg_zero(code), q }
     }
-    /// One reference rounding of an exact sum (`q: None`: NaR / NaN). A zero sum is `−0` when
-    /// every addend is `−0` or under `Down` (the fused operations' zero rule), else `+0`.
+    /// One reference rounding of an exact sum (`q: None`: NaR / NaN). A zero sum of zeros of
+    /// one sign has that sign; any other is `−0` under `Down`, else `+0` (IEEE 754 §6.3, the
+    /// fused operations' zero rule).
     fn round(&self, x: Sum, r: Rounding, o: Overflow) -> u32 {
         let v = match x.q {
             None => RefValue::Nan,
-            Some(q) if q == 0 => RefValue::Zero { neg: x.neg_zero || r == Rounding::Down },
+            Some(q) if q == 0 => RefValue::Zero { neg: x.neg_zero || (!x.pos_zero && r == Rounding::Down) },
             Some(q) => RefValue::Num(q),
         };
         match self {
@@ -676,31 +679,34 @@ impl PDst {
     }
 }
 
-/// An exact sum: its value (`None`: NaR) and whether it is a zero made only of `−0` addends.
+/// An exact sum: its value (`None`: NaR) and whether it is a zero made only of `−0` addends,
+/// or only of `+0` addends.
 #[derive(Clone, Debug)]
 struct Sum {
     q: Option<Rational>,
     neg_zero: bool,
+    pos_zero: bool,
 }
 
 impl Sum {
     fn zero() -> Sum {
-        Sum { q: Some(Rational::new()), neg_zero: false }
+        Sum { q: Some(Rational::new()), neg_zero: false, pos_zero: true }
     }
 }
 
 /// `c + Σ x·y` (exvsum: `y = 1`), exactly; a product's zero has the xor of its factors' signs
 /// (a posit zero is `+`), and the sum is a `−0` zero when every addend is.
 fn exact_sum(terms: &[(Option<Rational>, Option<Rational>)], c: Sum) -> Sum {
-    let Some(mut s) = c.q else { return Sum { q: None, neg_zero: false } };
-    let mut all_neg_zero = c.neg_zero;
+    let Some(mut s) = c.q else { return Sum { q: None, neg_zero: false, pos_zero: false } };
+    let (mut all_neg_zero, mut all_pos_zero) = (c.neg_zero, c.pos_zero);
     for (x, y) in terms {
-        let (Some(x), Some(y)) = (x, y) else { return Sum { q: None, neg_zero: false } };
+        let (Some(x), Some(y)) = (x, y) else { return Sum { q: None, neg_zero: false, pos_zero: false } };
         let p = Rational::from(x * y);
         all_neg_zero &= p == 0 && ((*x < 0) != (*y < 0));
+        all_pos_zero &= p == 0 && ((*x < 0) == (*y < 0));
         s += p;
     }
-    Sum { q: Some(s), neg_zero: all_neg_zero }
+    Sum { q: Some(s), neg_zero: all_neg_zero, pos_zero: all_pos_zero }
 }
 
 #[test]
@@ -748,7 +754,7 @@ fn posit_sources_match_an_exact_sum_rounded_once() {
                         1 => 0,
                         _ => match exact_sum(&terms, Sum::zero()).q {
                             Some(q) => d.round(
-                                Sum { q: Some(-q), neg_zero: false },
+                                Sum { q: Some(-q), neg_zero: false, pos_zero: false },
                                 Rounding::NearestEven,
                                 Overflow::Saturating,
                             ),

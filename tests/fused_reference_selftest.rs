@@ -103,6 +103,14 @@ fn signed_zeros() {
     eq(d, fu(Exfma, s, d, &[0x00, 0x3C], 0x8000, UP, NS), 0x0000);
     eq(d, fu(Exfma, s, d, &[0x00, 0x3C], 0x8000, TZ, NS), 0x0000);
     eq(d, fu(Exfma, s, d, &[0x00, 0x3C], 0x8000, DN, NS), 0x8000);
+    // (+0)·1 + (+0) = +0 in every mode, rounding down too (IEEE 754 §6.3: x + x keeps x's
+    // sign; a hardware FMA gives +0), and so do sums of +0 only.
+    for r in [NE, TZ, UP, DN, Rounding::Stochastic(7)] {
+        eq(d, fu(Exfma, s, d, &[0x00, 0x3C], 0x0000, r, NS), 0x0000);
+        eq(d, fu(Exfma, s, d, &[0x80, 0xBC], 0x0000, r, NS), 0x0000);
+        eq(d, fu(Exvsum, s, d, &[0x00, 0x00], 0x0000, r, NS), 0x0000);
+        eq(d, fu(Exsdotp, s, d, &[0x00, 0x3C, 0x80, 0xBC], 0x0000, r, NS), 0x0000);
+    }
     // (−0) + (−0) + (+0) = +0.
     eq(d, fu(Exvsum, s, d, &[0x80, 0x80], 0x0000, NE, NS), 0x0000);
     // 1·1 + (−1): exact zero from nonzero terms: +0, −0 rounding down.
@@ -395,7 +403,9 @@ fn dot_round_takes_the_bits_as_given() {
         let want = if bits < (1 << 30) { 0x3C01 } else { 0x3C00 };
         eq("float16", ref_dot(s, d, &a, &b, "exact", Rounding::Stochastic(seed), NS), want);
     }
-    // Down: an exact zero sum of nonzero products is −0; the empty sum stays +0.
+    // Down: an exact zero sum of nonzero products is −0; the empty sum and a sum of +0
+    // products stay +0.
     eq("float16", lowp::reference::ref_dot_round(s, d, &[0x3C, 0x3C], &[0x3C, 0xBC], DN, NS), 0x8000);
     eq("float16", lowp::reference::ref_dot_round(s, d, &[], &[], DN, NS), 0x0000);
+    eq("float16", lowp::reference::ref_dot_round(s, d, &[0x00, 0x3C], &[0x3C, 0x00], DN, NS), 0x0000);
 }

@@ -19,8 +19,9 @@
 //! 3. otherwise an infinite term makes the result that infinity, converted to the destination
 //!    as an infinite input (under `Overflow::Saturating` that is `±max`);
 //! 4. a finite sum is exact, then rounded once (overflow decided after rounding);
-//! 5. an exact zero sum is `−0` when every addend is `−0` (a product's zero carries the xor
-//!    of its factors' signs), else `+0`, except under `Rounding::Down`, where it is `−0`.
+//! 5. an exact zero sum whose addends are all zeros of one sign has that sign in every mode
+//!    (a product's zero carries the xor of its factors' signs); any other exact zero sum is
+//!    `+0`, except under `Rounding::Down`, where it is `−0` (IEEE 754 §6.3).
 //!
 //! Stochastic rounding: the fused operations use the caller's 32 bits as they are; the dot
 //! disciplines give their `k`-th rounding step (`k = 0, 1, …`; the single rounding of `exact`
@@ -175,8 +176,10 @@ fn product(x: &Term, y: &Term) -> Term {
 enum Sum {
     /// NaN, infinity or a nonzero finite value: a value independent of the rounding mode.
     Value(RefValue),
-    /// An exact zero; `all_neg_zero` when every addend was `−0` (and there was at least one).
-    Zero { all_neg_zero: bool },
+    /// An exact zero; `same_sign` when every addend was a zero of one sign (that sign), or
+    /// `None` (zeros of both signs, or cancelling nonzero terms; also no addend at all is
+    /// `Some(false)`: `+0`).
+    Zero { same_sign: Option<bool> },
 }
 
 /// The exact sum of `terms` (rules 1–3 and the exact part of 4 and 5 of the module's docs).
@@ -213,16 +216,23 @@ fn exact_sum(terms: &[Term]) -> Sum {
         }
     };
     if total == 0 {
-        let all_neg_zero = !terms.is_empty() && terms.iter().all(|t| matches!(t, Term::Zero { neg: true }));
-        return Sum::Zero { all_neg_zero };
+        let all = |sign: bool| terms.iter().all(|t| matches!(t, Term::Zero { neg } if *neg == sign));
+        let same_sign = if terms.is_empty() || all(false) {
+            Some(false)
+        } else if all(true) {
+            Some(true)
+        } else {
+            None
+        };
+        return Sum::Zero { same_sign };
     }
     let den = Integer::from(1) << k.expect("a nonzero sum has a finite term");
     Sum::Value(RefValue::Num(Rational::from((total, den))))
 }
 
 /// Rule 5: the value of an exact zero sum under rounding mode `r`.
-fn zero_sum(all_neg_zero: bool, r: Rounding) -> RefValue {
-    RefValue::Zero { neg: all_neg_zero || r == Rounding::Down }
+fn zero_sum(same_sign: Option<bool>, r: Rounding) -> RefValue {
+    RefValue::Zero { neg: same_sign.unwrap_or(r == Rounding::Down) }
 }
 
 /// Rounds an exact sum into `dst` under each of `cases` (the value's neighbours are searched
@@ -230,8 +240,8 @@ fn zero_sum(all_neg_zero: bool, r: Rounding) -> RefValue {
 fn round_sum(dst: &RefFormat, s: &Sum, cases: &[(Rounding, Overflow)]) -> Vec<u32> {
     match s {
         Sum::Value(v) => dst.round_each(v, cases),
-        Sum::Zero { all_neg_zero } => {
-            cases.iter().map(|&(r, o)| dst.round(&zero_sum(*all_neg_zero, r), r, o)).collect()
+        Sum::Zero { same_sign } => {
+            cases.iter().map(|&(r, o)| dst.round(&zero_sum(*same_sign, r), r, o)).collect()
         }
     }
 }
@@ -275,7 +285,7 @@ pub fn ref_fused_each(
 pub fn ref_fused_exact(op: FusedOp, src: &RefFormat, dst: &RefFormat, args: &[u32], c: u32) -> RefValue {
     match exact_sum(&fused_terms(op, src, dst, args, c)) {
         Sum::Value(v) => v,
-        Sum::Zero { all_neg_zero } => zero_sum(all_neg_zero, Rounding::NearestEven),
+        Sum::Zero { same_sign } => zero_sum(same_sign, Rounding::NearestEven),
     }
 }
 
@@ -291,7 +301,7 @@ pub fn ref_dot_exact(src: &RefFormat, a: &[u32], b: &[u32]) -> RefValue {
         a.iter().zip(b).map(|(&x, &y)| product(&term(&src.decode(x)), &term(&src.decode(y)))).collect();
     match exact_sum(&terms) {
         Sum::Value(v) => v,
-        Sum::Zero { all_neg_zero } => zero_sum(all_neg_zero, Rounding::NearestEven),
+        Sum::Zero { same_sign } => zero_sum(same_sign, Rounding::NearestEven),
     }
 }
 
