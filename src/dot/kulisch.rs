@@ -508,6 +508,9 @@ impl<S: LowpFloat> ExactAccumulator<S> {
 
     /// The sum rounded once to `D` under `rounding` and `overflow` (an exact zero sum of
     /// addends that are not zeros of one sign is `−0` under [`Rounding::Down`], `+0` otherwise).
+    /// A [`Rounding::Stochastic(r)`](Rounding::Stochastic) uses `r` itself; `dot_with(…,
+    /// Accumulate::Exact, Stochastic(r), …)` rounds with the first output of
+    /// `SplitMix64::new(r)` instead, like every step of the other disciplines.
     ///
     /// ```
     /// use lowp::dot::ExactAccumulator;
