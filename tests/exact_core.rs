@@ -225,16 +225,16 @@ fn core_rounds_edges_like_mpfr() {
         [(-153, -145), (-130, -122), (124, 130), (-1079, -1070), (-1026, -1018), (1020, 1026), (-1200, -1160), (-170, -150)];
     let mut n = 0u64;
     for _ in 0..60_000 {
-        let sticky = g.next_u32() % 4 == 0;
+        let sticky = g.next_u32().is_multiple_of(4);
         let bits = if sticky { 64 } else { 1 + g.next_u32() % 64 };
         let mut sig = g.next_u64() >> (64 - bits) | 1 << (bits - 1);
-        if g.next_u32() % 3 == 0 {
+        if g.next_u32().is_multiple_of(3) {
             sig |= 1; // odd: ties and near-ties in the last place
         }
         let (lo, hi) = windows[(g.next_u32() % windows.len() as u32) as usize];
         let top = lo + (g.next_u32() % (hi - lo + 1) as u32) as i32; // floor(log2) of the value
         let exp = top - (bits as i32 - 1);
-        let x = Exact::Finite { neg: g.next_u32() % 2 == 0, sig, exp, sticky };
+        let x = Exact::Finite { neg: g.next_u32().is_multiple_of(2), sig, exp, sticky };
         let q = rational(x).unwrap();
         for mode in MODES {
             for (prec, layout) in [(53, &F64_LAYOUT), (24, &F32_LAYOUT)] {
