@@ -1,0 +1,275 @@
+//! Primitives of the quantized GEMV/GEMM kernels (`crate::kernels`), over plain slices: the
+//! integer block dot products, the documented `f32` combination of per-block terms, the
+//! two-level integer combination, and the `f32` FMA dot of the float path.
+//!
+//! Everything here knows nothing of schemes or matrices; `crate::kernels` lays the data out
+//! and calls these. The portable bodies are the reference twins: the hand-written x86 kernels
+//! (`x86_kernels`) must give the same exact integers, and the `f32` bodies are compiled for
+//! wider registers by [`kernel_multiversion!`], using only lane-wise IEEE operations
+//! (conversions, `*`, `+`, `mul_add`), so every build rounds the same operations in the same
+//! order.
+
+use crate::bulk::Backend;
+
+/// Lanes of the `f32` accumulators (and blocks per chunk of the integer kernels).
+pub(crate) const LANES: usize = 16;
+
+/// How the integer kernels read weight codes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum IntWeights<'a> {
+    /// 4-bit codes, two per byte (element `2j` in the low nibble of byte `j`), worth
+    /// `lut[code] − offset` (`lut` entries at most 127, so `u8 × i8` products and `vpmaddubsw`
+    /// pair sums stay small). Activations come in the *split* layout (see [`split_index`]).
+    Nibbles {
+        /// `value + offset` of each code, as an unsigned byte.
+        lut: &'a [u8; 16],
+        /// The offset the table adds.
+        offset: i32,
+    },
+    /// `i8` codes, one per byte (any value, −128 included). Activations in natural order.
+    Bytes,
+}
+
+/// Position of element `e` of a row in the split activation layout of the nibble kernels:
+/// within each group of 128 elements, the even elements first (element `2j` at `j`), then the
+/// odd ones (element `2j + 1` at `64 + j`), so that the low nibbles of 64 packed weight bytes
+/// meet the first 64 activation bytes and the high nibbles the next 64.
+#[inline(always)]
+pub(crate) fn split_index(e: usize) -> usize {
+    let (g, i) = (e / 128, e % 128);
+    g * 128 + (i & 1) * 64 + i / 2
+}
+
+/// Exact integer dot products of one row of weight codes with `rows` activation vectors, per
+/// block of `v` elements, over `nchunks` chunks of [`LANES`] blocks:
+/// `d[r·ds + b] = Σ_{i in block b} w_i · x_r,i` for every block `b < nchunks·LANES`.
+///
+/// `codes` holds at least `nchunks · LANES · v · bits / 8` bytes (`bits` = 4 or 8); activation
+/// row `r` starts at `x[r·xs]` and holds `nchunks·LANES·v` codes (split layout for nibbles);
+/// `xsum[r·ss + b]` is `Σ x_r,i` over block `b` (the kernels that offset the weights subtract
+/// `offset · xsum`). Every backend gives the same exact integers (each `|d| < 2^31` for
+/// `v ≤ 65536`, since `|w|, |x| ≤ 128`; intermediate sums wrap in `i32` and so come back exact).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn int_block_dots(
+    backend: Backend,
+    w: IntWeights<'_>,
+    codes: &[u8],
+    v: usize,
+    nchunks: usize,
+    x: &[i8],
+    xs: usize,
+    xsum: &[i32],
+    ss: usize,
+    rows: usize,
+    d: &mut [i32],
+    ds: usize,
+) {
+    let bits = if matches!(w, IntWeights::Nibbles { .. }) { 4 } else { 8 };
+    let n = nchunks * LANES;
+    assert!(codes.len() >= n * v * bits / 8, "weight codes too short");
+    assert!(rows == 0 || (x.len() >= (rows - 1) * xs + n * v && xsum.len() >= (rows - 1) * ss + n));
+    assert!(rows == 0 || d.len() >= (rows - 1) * ds + n);
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if super::x86_kernels::int_block_dots(backend, w, codes, v, nchunks, x, xs, xsum, ss, rows, d, ds) {
+        return;
+    }
+    let _ = backend;
+    int_block_dots_portable(w, codes, v, n, x, xs, rows, d, ds);
+}
+
+/// The portable twin of [`int_block_dots`] (plain loops, no offsets).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn int_block_dots_portable(
+    w: IntWeights<'_>,
+    codes: &[u8],
+    v: usize,
+    nblocks: usize,
+    x: &[i8],
+    xs: usize,
+    rows: usize,
+    d: &mut [i32],
+    ds: usize,
+) {
+    for r in 0..rows {
+        let x = &x[r * xs..];
+        for b in 0..nblocks {
+            let mut s = 0i32;
+            match w {
+                IntWeights::Nibbles { lut, offset } => {
+                    let bytes = &codes[b * v / 2..(b + 1) * v / 2];
+                    for (j, &c) in bytes.iter().enumerate() {
+                        let e = b * v + 2 * j;
+                        let lo = lut[(c & 0xf) as usize] as i32 - offset;
+                        let hi = lut[(c >> 4) as usize] as i32 - offset;
+                        s += lo * x[split_index(e)] as i32 + hi * x[split_index(e + 1)] as i32;
+                    }
+                }
+                IntWeights::Bytes => {
+                    for i in b * v..(b + 1) * v {
+                        s += codes[i] as i8 as i32 * x[i] as i32;
+                    }
+                }
+            }
+            d[r * ds + b] = s;
+        }
+    }
+}
+
+/// Run-time multiversioning for the kernel bodies below: `avx512f` (which implies FMA) and
+/// `avx2,fma` builds of the same Rust, picked when `backend` asks for them and the CPU has the
+/// features, the portable build otherwise. FMA is enabled in both SIMD builds so `mul_add`
+/// becomes one instruction (the portable build calls the C library's correctly rounded
+/// `fmaf`: the same result).
+macro_rules! kernel_multiversion {
+    ($(#[$m:meta])* fn $name:ident ($($a:ident: $at:ty),* $(,)?) $(-> $r:ty)? = $body:ident;) => {
+        $(#[$m])*
+        #[inline]
+        pub(crate) fn $name(backend: Backend, $($a: $at),*) $(-> $r)? {
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            {
+                /// # Safety
+                /// The CPU must support AVX-512F.
+                #[target_feature(enable = "avx512f,fma")]
+                unsafe fn avx512($($a: $at),*) $(-> $r)? {
+                    $body($($a),*)
+                }
+                /// # Safety
+                /// The CPU must support AVX2 and FMA.
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn avx2($($a: $at),*) $(-> $r)? {
+                    $body($($a),*)
+                }
+                use super::x86_kernels::{has_avx2_fma, has_avx512f};
+                match backend {
+                    // SAFETY: `has_avx512f` checked that the CPU has AVX-512F (and so FMA).
+                    Backend::Avx512 if has_avx512f() => return unsafe { avx512($($a),*) },
+                    // SAFETY: `has_avx2_fma` checked that the CPU has AVX2 and FMA.
+                    Backend::Avx2 | Backend::Avx512 if has_avx2_fma() => return unsafe { avx2($($a),*) },
+                    _ => {}
+                }
+            }
+            let _ = backend;
+            $body($($a),*)
+        }
+    };
+}
+
+/// `acc[j] += acc[j + h]` for `h = 8, 4, 2, 1`, then `acc[0]`: the documented fold.
+#[inline(always)]
+pub(crate) fn fold16(mut acc: [f32; LANES]) -> f32 {
+    let mut h = LANES / 2;
+    while h > 0 {
+        for j in 0..h {
+            acc[j] += acc[j + h];
+        }
+        h /= 2;
+    }
+    acc[0]
+}
+
+/// The documented `f32` order: `acc[b % 16] += (d_b as f32) · (sw_b · sx_b)` for `b` in
+/// increasing order, then [`fold16`].
+#[inline(always)]
+fn combine_f32_body(d: &[i32], sw: &[f32], sx: &[f32]) -> f32 {
+    let n = d.len().min(sw.len()).min(sx.len());
+    let (d, sw, sx) = (&d[..n], &sw[..n], &sx[..n]);
+    let mut acc = [0f32; LANES];
+    let full = n / LANES * LANES;
+    for ((d, sw), sx) in d[..full].chunks_exact(LANES).zip(sw.chunks_exact(LANES)).zip(sx.chunks_exact(LANES)) {
+        for j in 0..LANES {
+            acc[j] += d[j] as f32 * (sw[j] * sx[j]);
+        }
+    }
+    for j in 0..n - full {
+        acc[j] += d[full + j] as f32 * (sw[full + j] * sx[full + j]);
+    }
+    fold16(acc)
+}
+
+kernel_multiversion! {
+    /// [`combine_f32_body`] on a chosen backend.
+    fn combine_f32(d: &[i32], sw: &[f32], sx: &[f32]) -> f32 = combine_f32_body;
+}
+
+/// The two-level integer combination `Σ_b (sw_b · sx_b) · d_b` in `i64` (exact: each term is
+/// below `2^16 · 2^31`); the order does not matter.
+#[inline(always)]
+fn combine_i64_body(d: &[i32], sw: &[i32], sx: &[i32]) -> i64 {
+    let n = d.len().min(sw.len()).min(sx.len());
+    let mut acc = [0i64; 8];
+    let full = n / 8 * 8;
+    for ((d, sw), sx) in d[..full].chunks_exact(8).zip(sw[..full].chunks_exact(8)).zip(sx[..full].chunks_exact(8)) {
+        for j in 0..8 {
+            acc[j] += (sw[j] * sx[j]) as i64 * d[j] as i64;
+        }
+    }
+    for j in full..n {
+        acc[0] += (sw[j] * sx[j]) as i64 * d[j] as i64;
+    }
+    acc.iter().sum()
+}
+
+kernel_multiversion! {
+    /// [`combine_i64_body`] on a chosen backend.
+    fn combine_i64(d: &[i32], sw: &[i32], sx: &[i32]) -> i64 = combine_i64_body;
+}
+
+/// The float path's order for `R` weight rows against one `f32` vector: for each row,
+/// `acc[i % 16] = fma(w_i, x_i, acc[i % 16])` for `i` in increasing order, then [`fold16`].
+/// `w` holds `R` rows of `x.len()` values, one after another.
+#[inline(always)]
+fn fma_rows_body<const R: usize>(w: &[f32], x: &[f32], out: &mut [f32]) {
+    let k = x.len();
+    let mut acc = [[0f32; LANES]; R];
+    let full = k / LANES * LANES;
+    let mut i = 0;
+    while i < full {
+        let xc: &[f32; LANES] = x[i..i + LANES].try_into().expect("chunk");
+        for (r, a) in acc.iter_mut().enumerate() {
+            let wc: &[f32; LANES] = w[r * k + i..r * k + i + LANES].try_into().expect("chunk");
+            for j in 0..LANES {
+                a[j] = wc[j].mul_add(xc[j], a[j]);
+            }
+        }
+        i += LANES;
+    }
+    for (r, a) in acc.iter_mut().enumerate() {
+        for j in 0..k - full {
+            a[j] = w[r * k + full + j].mul_add(x[full + j], a[j]);
+        }
+    }
+    for (o, a) in out.iter_mut().zip(acc) {
+        *o = fold16(a);
+    }
+}
+
+fn fma_rows4_body(w: &[f32], x: &[f32], out: &mut [f32]) {
+    fma_rows_body::<4>(w, x, out)
+}
+
+fn fma_rows1_body(w: &[f32], x: &[f32], out: &mut [f32]) {
+    fma_rows_body::<1>(w, x, out)
+}
+
+kernel_multiversion! {
+    /// Four rows of [`fma_rows_body`].
+    fn fma_rows4(w: &[f32], x: &[f32], out: &mut [f32]) = fma_rows4_body;
+}
+
+kernel_multiversion! {
+    /// One row of [`fma_rows_body`].
+    fn fma_rows1(w: &[f32], x: &[f32], out: &mut [f32]) = fma_rows1_body;
+}
+
+/// Decode `f32` bits through a 256-entry table (the dense minifloat matrices).
+#[inline(always)]
+fn table_decode_body(table: &[u32; 256], codes: &[u8], out: &mut [f32]) {
+    for (o, &c) in out.iter_mut().zip(codes) {
+        *o = f32::from_bits(table[c as usize]);
+    }
+}
+
+kernel_multiversion! {
+    /// [`table_decode_body`] on a chosen backend.
+    fn table_decode(table: &[u32; 256], codes: &[u8], out: &mut [f32]) = table_decode_body;
+}

@@ -1,0 +1,351 @@
+//! x86-64 integer block dot products for the quantized GEMV/GEMM kernels: AVX-512 VNNI
+//! (`vpdpbusd`) and AVX2 (`vpmaddubsw` + `vpmaddwd`), twins of
+//! [`super::kernels::int_block_dots_portable`] (exact integers, so any summation order
+//! inside a block gives the same bits).
+//!
+//! # Layout of the work
+//!
+//! A *chunk* is 16 blocks of `v` elements. Each instruction sequence produces a *leaf*: 16
+//! `i32` lanes, each the exact dot product of `G` consecutive elements (`G = 8` for 4-bit
+//! codes, whose 64 packed bytes are split into low and high nibbles against the split
+//! activation layout; `G = 4` for bytes). A chunk is `L = v / G` leaves; a block is `L / 16`
+//! leaves when `L ≥ 16` (added together), or `L` lanes of `16 / L` blocks per leaf otherwise.
+//! [`hadd2`] adds adjacent lane pairs of two vectors into one, keeping block order, so
+//! `log2(min(L, 16))` rounds of it leave one vector whose lane `b` is block `b`'s sum. Other `v`
+//! (`L` neither a power of two up to 16 nor a multiple of 16) return `false` and the caller
+//! runs the portable code.
+//!
+//! # Signedness
+//!
+//! `vpdpbusd` and `vpmaddubsw` multiply unsigned by signed bytes. The activations (signed,
+//! `|x| ≤ 127`) stay signed; the weights are made unsigned:
+//!
+//! * 4-bit codes through a 16-entry table (`vpshufb`) holding `value + offset` (INT4: code XOR
+//!   8 = value + 8; E2M1 × 2: value + 12), corrected by `offset · Σx` per block;
+//! * bytes on VNNI: XOR 0x80 = value + 128, corrected by `128 · Σx`;
+//! * bytes on AVX2: `|w|` against `sign(x, w)` (`vpsignb`), no correction.
+//!
+//! `vpmaddubsw` saturates its `i16` pair sums; here they cannot: for nibbles a pair is at
+//! most `2 · 24 · 127 = 6096` and two of them are added (`12192 < 32767`); for bytes
+//! `|w| ≤ 128` and `|x| ≤ 127` give at most `2 · 128 · 127 = 32512 < 32767`. `vpdpbusd`'s
+//! `i32` sums wrap; the true block sums fit in `i32` (see `int_block_dots`), so the wrapped
+//! results come back exact after the correction.
+
+use core::arch::x86_64::*;
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use super::kernels::{IntWeights, LANES};
+use crate::bulk::Backend;
+
+static FEATURES: AtomicU8 = AtomicU8::new(0);
+const DETECTED: u8 = 1;
+const AVX2_FMA: u8 = 2;
+const AVX512F: u8 = 4;
+const VNNI: u8 = 8;
+
+#[inline]
+fn features() -> u8 {
+    let f = FEATURES.load(Ordering::Relaxed);
+    if f != 0 {
+        return f;
+    }
+    let mut f = DETECTED;
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        f |= AVX2_FMA;
+    }
+    if std::is_x86_feature_detected!("avx512f") {
+        f |= AVX512F;
+    }
+    if std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx512bw")
+        && std::is_x86_feature_detected!("avx512vnni")
+    {
+        f |= VNNI;
+    }
+    FEATURES.store(f, Ordering::Relaxed);
+    f
+}
+
+/// AVX2 and FMA present.
+#[inline]
+pub(crate) fn has_avx2_fma() -> bool {
+    features() & AVX2_FMA != 0
+}
+
+/// AVX-512F present.
+#[inline]
+pub(crate) fn has_avx512f() -> bool {
+    features() & AVX512F != 0
+}
+
+/// AVX-512F, AVX-512BW and AVX-512 VNNI present.
+#[inline]
+pub(crate) fn has_vnni() -> bool {
+    features() & VNNI != 0
+}
+
+/// The integer kernel that `backend` runs here.
+pub(crate) fn effective_int(backend: Backend) -> Backend {
+    match backend {
+        Backend::Avx512 if has_vnni() => Backend::Avx512,
+        Backend::Avx512 | Backend::Avx2 if has_avx2_fma() => Backend::Avx2,
+        _ => Backend::Portable,
+    }
+}
+
+/// Leaves per chunk and their element width, or `None` where the fast path does not apply.
+fn leaves(w: IntWeights<'_>, v: usize) -> Option<usize> {
+    let g = if matches!(w, IntWeights::Nibbles { .. }) { 8 } else { 4 };
+    if v % g != 0 {
+        return None;
+    }
+    let l = v / g;
+    (l.is_power_of_two() && l <= 16 || l % 16 == 0).then_some(l)
+}
+
+/// The x86 kernels of [`super::kernels::int_block_dots`] (same contract, checked there);
+/// `false` when `backend` is portable, this CPU lacks it, or `v` is not one the fast path takes.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn int_block_dots(
+    backend: Backend,
+    w: IntWeights<'_>,
+    codes: &[u8],
+    v: usize,
+    nchunks: usize,
+    x: &[i8],
+    xs: usize,
+    xsum: &[i32],
+    ss: usize,
+    rows: usize,
+    d: &mut [i32],
+    ds: usize,
+) -> bool {
+    let Some(l) = leaves(w, v) else { return false };
+    let be = effective_int(backend);
+    if be == Backend::Portable {
+        return false;
+    }
+    let n = nchunks * LANES;
+    let bits = if matches!(w, IntWeights::Nibbles { .. }) { 4 } else { 8 };
+    // The bounds every kernel below relies on (the caller asserted them too).
+    assert!(codes.len() >= n * v * bits / 8);
+    let mut r0 = 0;
+    while r0 < rows {
+        let r = (rows - r0).min(4);
+        assert!(x.len() >= (r0 + r - 1) * xs + n * v);
+        assert!(xsum.len() >= (r0 + r - 1) * ss + n && d.len() >= (r0 + r - 1) * ds + n);
+        let (xp, sp, dp) = (&x[r0 * xs..], &xsum[r0 * ss..], &mut d[r0 * ds..]);
+        macro_rules! go {
+            ($f:ident) => {
+                // SAFETY: `effective_int` checked the CPU features of the kernel; the asserts
+                // above give the slice lengths the kernel reads and writes (its contract).
+                unsafe {
+                    match r {
+                        1 => $f::<1>(w, codes, v, l, nchunks, xp, xs, sp, ss, dp, ds),
+                        2 => $f::<2>(w, codes, v, l, nchunks, xp, xs, sp, ss, dp, ds),
+                        3 => $f::<3>(w, codes, v, l, nchunks, xp, xs, sp, ss, dp, ds),
+                        _ => $f::<4>(w, codes, v, l, nchunks, xp, xs, sp, ss, dp, ds),
+                    }
+                }
+            };
+        }
+        if be == Backend::Avx512 {
+            go!(dots_vnni);
+        } else {
+            go!(dots_avx2);
+        }
+        r0 += r;
+    }
+    true
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX-512 VNNI
+// ---------------------------------------------------------------------------------------------
+
+/// Adjacent lane pairs of `a` then of `b`: `[a0+a1, a2+a3, …, a14+a15, b0+b1, …, b14+b15]`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn hadd2_512(a: __m512i, b: __m512i) -> __m512i {
+    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    _mm512_add_epi32(_mm512_permutex2var_epi32(a, even, b), _mm512_permutex2var_epi32(a, odd, b))
+}
+
+/// # Safety
+/// The CPU must support AVX-512F, AVX-512BW and AVX-512 VNNI. `codes` must hold
+/// `nchunks·16·v·bits/8` bytes; for each of the `R` rows `r`, `x[r·xs..]` must hold
+/// `nchunks·16·v` codes and `xsum[r·ss..]`, `d[r·ds..]` `nchunks·16` values; `l` = `leaves(w, v)`.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+unsafe fn dots_vnni<const R: usize>(
+    w: IntWeights<'_>,
+    codes: &[u8],
+    v: usize,
+    l: usize,
+    nchunks: usize,
+    x: &[i8],
+    xs: usize,
+    xsum: &[i32],
+    ss: usize,
+    d: &mut [i32],
+    ds: usize,
+) {
+    let (lut, offset, nib) = match w {
+        IntWeights::Nibbles { lut, offset } => {
+            // SAFETY: `lut` is 16 readable bytes.
+            (unsafe { _mm512_broadcast_i32x4(_mm_loadu_si128(lut.as_ptr().cast())) }, offset, true)
+        }
+        IntWeights::Bytes => (_mm512_setzero_si512(), 128, false),
+    };
+    let m4 = _mm512_set1_epi8(0x0f);
+    let flip = _mm512_set1_epi8(-128);
+    let off = _mm512_set1_epi32(offset);
+    let per_block = l.div_ceil(LANES); // leaves per block when l ≥ 16
+    let n = l.min(LANES); // vectors entering the tree
+    let cp = codes.as_ptr();
+    let xp = x.as_ptr();
+    for c in 0..nchunks {
+        let mut s = [[_mm512_setzero_si512(); LANES]; R];
+        for j in 0..l {
+            let slot = if l > LANES { j / per_block } else { j };
+            // SAFETY (loads): leaf `j` of chunk `c` reads 64 code bytes at `(c·l + j)·64` (below
+            // `nchunks·16·v·bits/8`, as `l·64 = 16·v·bits/8`) and 64 or 128 activation bytes
+            // at `c·16·v + j·G·16` of each row (below `nchunks·16·v`): the contract.
+            unsafe {
+                let wv = _mm512_loadu_si512(cp.add((c * l + j) * 64).cast());
+                if nib {
+                    let lo = _mm512_shuffle_epi8(lut, _mm512_and_si512(wv, m4));
+                    let hi = _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(wv, 4), m4));
+                    for (r, sr) in s.iter_mut().enumerate() {
+                        let xo = xp.add(r * xs + c * 16 * v + j * 128);
+                        let xe = _mm512_loadu_si512(xo.cast());
+                        let xd = _mm512_loadu_si512(xo.add(64).cast());
+                        sr[slot] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(sr[slot], lo, xe), hi, xd);
+                    }
+                } else {
+                    let u = _mm512_xor_si512(wv, flip);
+                    for (r, sr) in s.iter_mut().enumerate() {
+                        let xv = _mm512_loadu_si512(xp.add(r * xs + c * 16 * v + j * 64).cast());
+                        sr[slot] = _mm512_dpbusd_epi32(sr[slot], u, xv);
+                    }
+                }
+            }
+        }
+        for (r, sr) in s.iter_mut().enumerate() {
+            let mut k = n;
+            while k > 1 {
+                for i in 0..k / 2 {
+                    sr[i] = hadd2_512(sr[2 * i], sr[2 * i + 1]);
+                }
+                k /= 2;
+            }
+            // SAFETY: 16 values at `c·16` of row `r` of `xsum` and `d`: the contract.
+            unsafe {
+                let xsv = _mm512_loadu_si512(xsum.as_ptr().add(r * ss + c * LANES).cast());
+                let dv = _mm512_sub_epi32(sr[0], _mm512_mullo_epi32(xsv, off));
+                _mm512_storeu_si512(d.as_mut_ptr().add(r * ds + c * LANES).cast(), dv);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX2
+// ---------------------------------------------------------------------------------------------
+
+/// Sixteen `i32` lanes as two AVX2 registers.
+type V16 = [__m256i; 2];
+
+/// [`hadd2_512`] on pairs of AVX2 registers.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn hadd2_256(a: V16, b: V16) -> V16 {
+    // hadd gives [a0₀₁ a0₂₃ a1₀₁ a1₂₃ | a0₄₅ a0₆₇ a1₄₅ a1₆₇]; the permute restores the order.
+    let lo = _mm256_permute4x64_epi64(_mm256_hadd_epi32(a[0], a[1]), 0b11_01_10_00);
+    let hi = _mm256_permute4x64_epi64(_mm256_hadd_epi32(b[0], b[1]), 0b11_01_10_00);
+    [lo, hi]
+}
+
+/// # Safety
+/// As [`dots_vnni`], with AVX2 instead of the AVX-512 features.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx2")]
+unsafe fn dots_avx2<const R: usize>(
+    w: IntWeights<'_>,
+    codes: &[u8],
+    v: usize,
+    l: usize,
+    nchunks: usize,
+    x: &[i8],
+    xs: usize,
+    xsum: &[i32],
+    ss: usize,
+    d: &mut [i32],
+    ds: usize,
+) {
+    let (lut, offset, nib) = match w {
+        IntWeights::Nibbles { lut, offset } => {
+            // SAFETY: `lut` is 16 readable bytes.
+            (unsafe { _mm256_broadcastsi128_si256(_mm_loadu_si128(lut.as_ptr().cast())) }, offset, true)
+        }
+        IntWeights::Bytes => (_mm256_setzero_si256(), 0, false),
+    };
+    let m4 = _mm256_set1_epi8(0x0f);
+    let ones = _mm256_set1_epi16(1);
+    let off = _mm256_set1_epi32(offset);
+    let per_block = l.div_ceil(LANES);
+    let n = l.min(LANES);
+    let cp = codes.as_ptr();
+    let xp = x.as_ptr();
+    let zero = _mm256_setzero_si256();
+    for c in 0..nchunks {
+        let mut s = [[[zero; 2]; LANES]; R];
+        for j in 0..l {
+            let slot = if l > LANES { j / per_block } else { j };
+            for h in 0..2 {
+                // SAFETY (loads): as in `dots_vnni`, in two 32-byte halves.
+                unsafe {
+                    let wv = _mm256_loadu_si256(cp.add((c * l + j) * 64 + h * 32).cast());
+                    if nib {
+                        let lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(wv, m4));
+                        let hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(wv, 4), m4));
+                        for (r, sr) in s.iter_mut().enumerate() {
+                            let xo = xp.add(r * xs + c * 16 * v + j * 128 + h * 32);
+                            let xe = _mm256_loadu_si256(xo.cast());
+                            let xd = _mm256_loadu_si256(xo.add(64).cast());
+                            // Pair sums ≤ 2·24·127 each, their sum ≤ 12192: no saturation.
+                            let p16 = _mm256_add_epi16(_mm256_maddubs_epi16(lo, xe), _mm256_maddubs_epi16(hi, xd));
+                            sr[slot][h] = _mm256_add_epi32(sr[slot][h], _mm256_madd_epi16(p16, ones));
+                        }
+                    } else {
+                        let a = _mm256_abs_epi8(wv);
+                        for (r, sr) in s.iter_mut().enumerate() {
+                            let xv = _mm256_loadu_si256(xp.add(r * xs + c * 16 * v + j * 64 + h * 32).cast());
+                            // |w| ≤ 128 (as u8) times |x| ≤ 127: pair sums ≤ 32512, no saturation.
+                            let p16 = _mm256_maddubs_epi16(a, _mm256_sign_epi8(xv, wv));
+                            sr[slot][h] = _mm256_add_epi32(sr[slot][h], _mm256_madd_epi16(p16, ones));
+                        }
+                    }
+                }
+            }
+        }
+        for (r, sr) in s.iter_mut().enumerate() {
+            let mut k = n;
+            while k > 1 {
+                for i in 0..k / 2 {
+                    sr[i] = hadd2_256(sr[2 * i], sr[2 * i + 1]);
+                }
+                k /= 2;
+            }
+            for h in 0..2 {
+                // SAFETY: 8 values at `c·16 + 8h` of row `r` of `xsum` and `d`: the contract.
+                unsafe {
+                    let xsv = _mm256_loadu_si256(xsum.as_ptr().add(r * ss + c * LANES + 8 * h).cast());
+                    let dv = _mm256_sub_epi32(sr[0][h], _mm256_mullo_epi32(xsv, off));
+                    _mm256_storeu_si256(d.as_mut_ptr().add(r * ds + c * LANES + 8 * h).cast(), dv);
+                }
+            }
+        }
+    }
+}
