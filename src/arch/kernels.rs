@@ -40,20 +40,23 @@ pub(crate) fn split_index(e: usize) -> usize {
     g * 128 + (i & 1) * 64 + i / 2
 }
 
-/// Exact integer dot products of one row of weight codes with `rows` activation vectors, per
-/// block of `v` elements, over `nchunks` chunks of [`LANES`] blocks:
-/// `d[r·ds + b] = Σ_{i in block b} w_i · x_r,i` for every block `b < nchunks·LANES`.
+/// Exact integer dot products of `wrows` rows of weight codes with `rows` activation
+/// vectors, per block of `v` elements, over `nchunks` chunks of [`LANES`] blocks:
+/// `d[(i·rows + r)·ds + b] = Σ_{e in block b} w_i,e · x_r,e` for every block `b < nchunks·LANES`.
 ///
-/// `codes` holds at least `nchunks · LANES · v · bits / 8` bytes (`bits` = 4 or 8); activation
-/// row `r` starts at `x[r·xs]` and holds `nchunks·LANES·v` codes (split layout for nibbles);
-/// `xsum[r·ss + b]` is `Σ x_r,i` over block `b` (the kernels that offset the weights subtract
-/// `offset · xsum`). Every backend gives the same exact integers (each `|d| < 2^31` for
-/// `v ≤ 65536`, since `|w|, |x| ≤ 128`; intermediate sums wrap in `i32` and so come back exact).
+/// Weight row `i` starts at `codes[i·wstride]` and holds at least `nchunks · LANES · v · bits / 8`
+/// bytes (`bits` = 4 or 8); activation row `r` starts at `x[r·xs]` and holds `nchunks·LANES·v`
+/// codes (split layout for nibbles); `xsum[r·ss + b]` is `Σ x_r,e` over block `b` (the kernels
+/// that offset the weights subtract `offset · xsum`). Every backend gives the same exact
+/// integers (each `|d| < 2^31` for `v ≤ 65536`, since `|w| ≤ 128` and `|x| ≤ 127`;
+/// intermediate sums wrap in `i32` and so come back exact). `rows ≤ 4`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn int_block_dots(
     backend: Backend,
     w: IntWeights<'_>,
     codes: &[u8],
+    wrows: usize,
+    wstride: usize,
     v: usize,
     nchunks: usize,
     x: &[i8],
@@ -64,20 +67,26 @@ pub(crate) fn int_block_dots(
     d: &mut [i32],
     ds: usize,
 ) {
-    let bits = if matches!(w, IntWeights::Nibbles { .. }) { 4 } else { 8 };
-    let n = nchunks * LANES;
-    assert!(codes.len() >= n * v * bits / 8, "weight codes too short");
-    assert!(rows == 0 || (x.len() >= (rows - 1) * xs + n * v && xsum.len() >= (rows - 1) * ss + n));
-    assert!(rows == 0 || d.len() >= (rows - 1) * ds + n);
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if super::x86_kernels::int_block_dots(backend, w, codes, v, nchunks, x, xs, xsum, ss, rows, d, ds) {
+    if wrows == 0 || rows == 0 || nchunks == 0 {
         return;
     }
-    let _ = backend;
-    int_block_dots_portable(w, codes, v, n, x, xs, rows, d, ds);
+    let bits = if matches!(w, IntWeights::Nibbles { .. }) { 4 } else { 8 };
+    let n = nchunks * LANES;
+    assert!(rows <= 4);
+    assert!(codes.len() >= (wrows - 1) * wstride + n * v * bits / 8, "weight codes too short");
+    assert!(x.len() >= (rows - 1) * xs + n * v && xsum.len() >= (rows - 1) * ss + n);
+    assert!(d.len() >= (wrows * rows - 1) * ds + n);
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if super::x86_kernels::int_block_dots(backend, w, codes, wrows, wstride, v, nchunks, x, xs, xsum, ss, rows, d, ds) {
+        return;
+    }
+    let _ = (backend, xsum, ss);
+    for i in 0..wrows {
+        int_block_dots_portable(w, &codes[i * wstride..], v, n, x, xs, rows, &mut d[i * rows * ds..], ds);
+    }
 }
 
-/// The portable twin of [`int_block_dots`] (plain loops, no offsets).
+/// The portable twin of [`int_block_dots`] for one weight row (plain loops, no offsets).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn int_block_dots_portable(
     w: IntWeights<'_>,
@@ -186,9 +195,24 @@ fn combine_f32_body(d: &[i32], sw: &[f32], sx: &[f32]) -> f32 {
     fold16(acc)
 }
 
+/// [`combine_f32_body`] for `wrows × rows` outputs: `out[i·rows + r]` from
+/// `d[(i·rows + r)·ds ..][..n]`, `sw[i·n ..][..n]` and `sx[r·xss ..][..n]`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn combine_f32_many_body(d: &[i32], ds: usize, sw: &[f32], sx: &[f32], xss: usize, n: usize, rows: usize, out: &mut [f32]) {
+    for (o, out) in out.iter_mut().enumerate() {
+        let (i, r) = (o / rows, o % rows);
+        *out = combine_f32_body(&d[o * ds..o * ds + n], &sw[i * n..(i + 1) * n], &sx[r * xss..r * xss + n]);
+    }
+}
+
+fn combine_f32_many_args(a: (&[i32], usize, &[f32], &[f32], usize, usize, usize), out: &mut [f32]) {
+    combine_f32_many_body(a.0, a.1, a.2, a.3, a.4, a.5, a.6, out)
+}
+
 kernel_multiversion! {
-    /// [`combine_f32_body`] on a chosen backend.
-    fn combine_f32(d: &[i32], sw: &[f32], sx: &[f32]) -> f32 = combine_f32_body;
+    /// [`combine_f32_many_body`] on a chosen backend (arguments as a tuple).
+    fn combine_f32_many(a: (&[i32], usize, &[f32], &[f32], usize, usize, usize), out: &mut [f32]) = combine_f32_many_args;
 }
 
 /// The two-level integer combination `Σ_b (sw_b · sx_b) · d_b` in `i64` (exact: each term is

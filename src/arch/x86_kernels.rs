@@ -110,6 +110,8 @@ pub(crate) fn int_block_dots(
     backend: Backend,
     w: IntWeights<'_>,
     codes: &[u8],
+    wrows: usize,
+    wstride: usize,
     v: usize,
     nchunks: usize,
     x: &[i8],
@@ -122,41 +124,61 @@ pub(crate) fn int_block_dots(
 ) -> bool {
     let Some(l) = leaves(w, v) else { return false };
     let be = effective_int(backend);
-    if be == Backend::Portable {
-        return false;
+    if be == Backend::Portable || rows == 0 || wrows == 0 || nchunks == 0 {
+        return be != Backend::Portable;
     }
     let n = nchunks * LANES;
     let bits = if matches!(w, IntWeights::Nibbles { .. }) { 4 } else { 8 };
     // The bounds every kernel below relies on (the caller asserted them too).
-    assert!(codes.len() >= n * v * bits / 8);
-    let mut r0 = 0;
-    while r0 < rows {
-        let r = (rows - r0).min(4);
-        assert!(x.len() >= (r0 + r - 1) * xs + n * v);
-        assert!(xsum.len() >= (r0 + r - 1) * ss + n && d.len() >= (r0 + r - 1) * ds + n);
-        let (xp, sp, dp) = (&x[r0 * xs..], &xsum[r0 * ss..], &mut d[r0 * ds..]);
-        macro_rules! go {
-            ($f:ident) => {
-                // SAFETY: `effective_int` checked the CPU features of the kernel; the asserts
-                // above give the slice lengths the kernel reads and writes (its contract).
-                unsafe {
-                    match r {
-                        1 => $f::<1>(w, codes, v, l, nchunks, xp, xs, sp, ss, dp, ds),
-                        2 => $f::<2>(w, codes, v, l, nchunks, xp, xs, sp, ss, dp, ds),
-                        3 => $f::<3>(w, codes, v, l, nchunks, xp, xs, sp, ss, dp, ds),
-                        _ => $f::<4>(w, codes, v, l, nchunks, xp, xs, sp, ss, dp, ds),
-                    }
+    assert!(codes.len() >= (wrows - 1) * wstride + n * v * bits / 8);
+    assert!(x.len() >= (rows - 1) * xs + n * v && xsum.len() >= (rows - 1) * ss + n);
+    assert!(d.len() >= (wrows * rows - 1) * ds + n);
+    let a = Args { codes, wrows, wstride, v, l, nchunks, x, xs, xsum, ss, ds };
+    macro_rules! go {
+        ($f:ident, $nib:expr) => {
+            // SAFETY: `effective_int` checked the CPU features of the kernel; the asserts
+            // above give the slice lengths the kernel reads and writes (its contract).
+            unsafe {
+                match (rows, l) {
+                    (1, 1) => $f::<1, $nib, 1>(w, &a, d),
+                    (1, 2) => $f::<1, $nib, 2>(w, &a, d),
+                    (1, 4) => $f::<1, $nib, 4>(w, &a, d),
+                    (1, 8) => $f::<1, $nib, 8>(w, &a, d),
+                    (1, _) => $f::<1, $nib, 16>(w, &a, d),
+                    (2, 1..=8) => $f::<2, $nib, 0>(w, &a, d),
+                    (2, _) => $f::<2, $nib, 16>(w, &a, d),
+                    (3, 1..=8) => $f::<3, $nib, 0>(w, &a, d),
+                    (3, _) => $f::<3, $nib, 16>(w, &a, d),
+                    (_, 1..=8) => $f::<4, $nib, 0>(w, &a, d),
+                    (_, _) => $f::<4, $nib, 16>(w, &a, d),
                 }
-            };
-        }
-        if be == Backend::Avx512 {
-            go!(dots_vnni);
-        } else {
-            go!(dots_avx2);
-        }
-        r0 += r;
+            }
+        };
+    }
+    assert!(rows <= 4, "at most four activation rows per call");
+    let nib = matches!(w, IntWeights::Nibbles { .. });
+    match (be, nib) {
+        (Backend::Avx512, true) => go!(dots_vnni, true),
+        (Backend::Avx512, false) => go!(dots_vnni, false),
+        (_, true) => go!(dots_avx2, true),
+        (_, false) => go!(dots_avx2, false),
     }
     true
+}
+
+/// The shapes of one kernel call (see [`super::kernels::int_block_dots`]).
+struct Args<'a> {
+    codes: &'a [u8],
+    wrows: usize,
+    wstride: usize,
+    v: usize,
+    l: usize,
+    nchunks: usize,
+    x: &'a [i8],
+    xs: usize,
+    xsum: &'a [i32],
+    ss: usize,
+    ds: usize,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -173,78 +195,71 @@ fn hadd2_512(a: __m512i, b: __m512i) -> __m512i {
 }
 
 /// # Safety
-/// The CPU must support AVX-512F, AVX-512BW and AVX-512 VNNI. `codes` must hold
-/// `nchunks·16·v·bits/8` bytes; for each of the `R` rows `r`, `x[r·xs..]` must hold
-/// `nchunks·16·v` codes and `xsum[r·ss..]`, `d[r·ds..]` `nchunks·16` values; `l` = `leaves(w, v)`.
-#[allow(clippy::too_many_arguments)]
+/// The CPU must support AVX-512F, AVX-512BW and AVX-512 VNNI. For each weight row `i <
+/// a.wrows`, `codes[i·wstride..]` must hold `nchunks·16·v·bits/8` bytes; for each of the `R`
+/// activation rows `r`, `x[r·xs..]` must hold `nchunks·16·v` codes and `xsum[r·ss..]`
+/// `nchunks·16` values; `d[(i·R + r)·ds..]` `nchunks·16` values; `a.l` = `leaves(w, v)`, equal
+/// to `LC` when `LC` is 1, 2, 4 or 8, at most 8 when `LC` is 0, a multiple of 16 when `LC` is 16.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-unsafe fn dots_vnni<const R: usize>(
-    w: IntWeights<'_>,
-    codes: &[u8],
-    v: usize,
-    l: usize,
-    nchunks: usize,
-    x: &[i8],
-    xs: usize,
-    xsum: &[i32],
-    ss: usize,
-    d: &mut [i32],
-    ds: usize,
-) {
-    let (lut, offset, nib) = match w {
+unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(w: IntWeights<'_>, a: &Args<'_>, d: &mut [i32]) {
+    let (lut, offset) = match w {
         IntWeights::Nibbles { lut, offset } => {
             // SAFETY: `lut` is 16 readable bytes.
-            (unsafe { _mm512_broadcast_i32x4(_mm_loadu_si128(lut.as_ptr().cast())) }, offset, true)
+            (unsafe { _mm512_broadcast_i32x4(_mm_loadu_si128(lut.as_ptr().cast())) }, offset)
         }
-        IntWeights::Bytes => (_mm512_setzero_si512(), 128, false),
+        IntWeights::Bytes => (_mm512_setzero_si512(), 128),
     };
     let m4 = _mm512_set1_epi8(0x0f);
     let flip = _mm512_set1_epi8(-128);
     let off = _mm512_set1_epi32(offset);
-    let per_block = l.div_ceil(LANES); // leaves per block when l ≥ 16
+    let l = if LC == 0 || LC == 16 { a.l } else { LC };
+    let per_block = if LC == 16 { l / LANES } else { 1 };
     let n = l.min(LANES); // vectors entering the tree
-    let cp = codes.as_ptr();
-    let xp = x.as_ptr();
-    for c in 0..nchunks {
-        let mut s = [[_mm512_setzero_si512(); LANES]; R];
-        for j in 0..l {
-            let slot = if l > LANES { j / per_block } else { j };
-            // SAFETY (loads): leaf `j` of chunk `c` reads 64 code bytes at `(c·l + j)·64` (below
-            // `nchunks·16·v·bits/8`, as `l·64 = 16·v·bits/8`) and 64 or 128 activation bytes
-            // at `c·16·v + j·G·16` of each row (below `nchunks·16·v`): the contract.
-            unsafe {
-                let wv = _mm512_loadu_si512(cp.add((c * l + j) * 64).cast());
-                if nib {
-                    let lo = _mm512_shuffle_epi8(lut, _mm512_and_si512(wv, m4));
-                    let hi = _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(wv, 4), m4));
-                    for (r, sr) in s.iter_mut().enumerate() {
-                        let xo = xp.add(r * xs + c * 16 * v + j * 128);
-                        let xe = _mm512_loadu_si512(xo.cast());
-                        let xd = _mm512_loadu_si512(xo.add(64).cast());
-                        sr[slot] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(sr[slot], lo, xe), hi, xd);
-                    }
-                } else {
-                    let u = _mm512_xor_si512(wv, flip);
-                    for (r, sr) in s.iter_mut().enumerate() {
-                        let xv = _mm512_loadu_si512(xp.add(r * xs + c * 16 * v + j * 64).cast());
-                        sr[slot] = _mm512_dpbusd_epi32(sr[slot], u, xv);
+    let v = a.v;
+    let xp = a.x.as_ptr();
+    for i in 0..a.wrows {
+        let cp = a.codes[i * a.wstride..].as_ptr();
+        for c in 0..a.nchunks {
+            let mut s = [[_mm512_setzero_si512(); LANES]; R];
+            for j in 0..l {
+                let slot = if LC == 16 { j / per_block } else { j };
+                // SAFETY (loads): leaf `j` of chunk `c` reads 64 code bytes at `(c·l + j)·64` of
+                // weight row `i` (below `nchunks·16·v·bits/8`, as `l·64 = 16·v·bits/8`) and 64 or
+                // 128 activation bytes at `c·16·v + j·G·16` of each row (below `nchunks·16·v`).
+                unsafe {
+                    let wv = _mm512_loadu_si512(cp.add((c * l + j) * 64).cast());
+                    if NIB {
+                        let lo = _mm512_shuffle_epi8(lut, _mm512_and_si512(wv, m4));
+                        let hi = _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(wv, 4), m4));
+                        for (r, sr) in s.iter_mut().enumerate() {
+                            let xo = xp.add(r * a.xs + c * 16 * v + j * 128);
+                            let xe = _mm512_loadu_si512(xo.cast());
+                            let xd = _mm512_loadu_si512(xo.add(64).cast());
+                            sr[slot] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(sr[slot], lo, xe), hi, xd);
+                        }
+                    } else {
+                        let u = _mm512_xor_si512(wv, flip);
+                        for (r, sr) in s.iter_mut().enumerate() {
+                            let xv = _mm512_loadu_si512(xp.add(r * a.xs + c * 16 * v + j * 64).cast());
+                            sr[slot] = _mm512_dpbusd_epi32(sr[slot], u, xv);
+                        }
                     }
                 }
             }
-        }
-        for (r, sr) in s.iter_mut().enumerate() {
-            let mut k = n;
-            while k > 1 {
-                for i in 0..k / 2 {
-                    sr[i] = hadd2_512(sr[2 * i], sr[2 * i + 1]);
+            for (r, sr) in s.iter_mut().enumerate() {
+                let mut k = n;
+                while k > 1 {
+                    for t in 0..k / 2 {
+                        sr[t] = hadd2_512(sr[2 * t], sr[2 * t + 1]);
+                    }
+                    k /= 2;
                 }
-                k /= 2;
-            }
-            // SAFETY: 16 values at `c·16` of row `r` of `xsum` and `d`: the contract.
-            unsafe {
-                let xsv = _mm512_loadu_si512(xsum.as_ptr().add(r * ss + c * LANES).cast());
-                let dv = _mm512_sub_epi32(sr[0], _mm512_mullo_epi32(xsv, off));
-                _mm512_storeu_si512(d.as_mut_ptr().add(r * ds + c * LANES).cast(), dv);
+                // SAFETY: 16 values at `c·16` of row `r` of `xsum` and of row `i·R + r` of `d`.
+                unsafe {
+                    let xsv = _mm512_loadu_si512(a.xsum.as_ptr().add(r * a.ss + c * LANES).cast());
+                    let dv = _mm512_sub_epi32(sr[0], _mm512_mullo_epi32(xsv, off));
+                    _mm512_storeu_si512(d.as_mut_ptr().add((i * R + r) * a.ds + c * LANES).cast(), dv);
+                }
             }
         }
     }
@@ -269,81 +284,73 @@ fn hadd2_256(a: V16, b: V16) -> V16 {
 
 /// # Safety
 /// As [`dots_vnni`], with AVX2 instead of the AVX-512 features.
-#[allow(clippy::too_many_arguments)]
 #[target_feature(enable = "avx2")]
-unsafe fn dots_avx2<const R: usize>(
-    w: IntWeights<'_>,
-    codes: &[u8],
-    v: usize,
-    l: usize,
-    nchunks: usize,
-    x: &[i8],
-    xs: usize,
-    xsum: &[i32],
-    ss: usize,
-    d: &mut [i32],
-    ds: usize,
-) {
-    let (lut, offset, nib) = match w {
+unsafe fn dots_avx2<const R: usize, const NIB: bool, const LC: usize>(w: IntWeights<'_>, a: &Args<'_>, d: &mut [i32]) {
+    let (lut, offset) = match w {
         IntWeights::Nibbles { lut, offset } => {
             // SAFETY: `lut` is 16 readable bytes.
-            (unsafe { _mm256_broadcastsi128_si256(_mm_loadu_si128(lut.as_ptr().cast())) }, offset, true)
+            (unsafe { _mm256_broadcastsi128_si256(_mm_loadu_si128(lut.as_ptr().cast())) }, offset)
         }
-        IntWeights::Bytes => (_mm256_setzero_si256(), 0, false),
+        IntWeights::Bytes => (_mm256_setzero_si256(), 0),
     };
     let m4 = _mm256_set1_epi8(0x0f);
     let ones = _mm256_set1_epi16(1);
     let off = _mm256_set1_epi32(offset);
-    let per_block = l.div_ceil(LANES);
+    let l = if LC == 0 || LC == 16 { a.l } else { LC };
+    let per_block = if LC == 16 { l / LANES } else { 1 };
     let n = l.min(LANES);
-    let cp = codes.as_ptr();
-    let xp = x.as_ptr();
+    let v = a.v;
+    let xp = a.x.as_ptr();
     let zero = _mm256_setzero_si256();
-    for c in 0..nchunks {
-        let mut s = [[[zero; 2]; LANES]; R];
-        for j in 0..l {
-            let slot = if l > LANES { j / per_block } else { j };
-            for h in 0..2 {
-                // SAFETY (loads): as in `dots_vnni`, in two 32-byte halves.
-                unsafe {
-                    let wv = _mm256_loadu_si256(cp.add((c * l + j) * 64 + h * 32).cast());
-                    if nib {
-                        let lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(wv, m4));
-                        let hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(wv, 4), m4));
-                        for (r, sr) in s.iter_mut().enumerate() {
-                            let xo = xp.add(r * xs + c * 16 * v + j * 128 + h * 32);
-                            let xe = _mm256_loadu_si256(xo.cast());
-                            let xd = _mm256_loadu_si256(xo.add(64).cast());
-                            // Pair sums ≤ 2·24·127 each, their sum ≤ 12192: no saturation.
-                            let p16 = _mm256_add_epi16(_mm256_maddubs_epi16(lo, xe), _mm256_maddubs_epi16(hi, xd));
-                            sr[slot][h] = _mm256_add_epi32(sr[slot][h], _mm256_madd_epi16(p16, ones));
-                        }
-                    } else {
-                        let a = _mm256_abs_epi8(wv);
-                        for (r, sr) in s.iter_mut().enumerate() {
-                            let xv = _mm256_loadu_si256(xp.add(r * xs + c * 16 * v + j * 64 + h * 32).cast());
-                            // |w| ≤ 128 (as u8) times |x| ≤ 127: pair sums ≤ 32512, no saturation.
-                            let p16 = _mm256_maddubs_epi16(a, _mm256_sign_epi8(xv, wv));
-                            sr[slot][h] = _mm256_add_epi32(sr[slot][h], _mm256_madd_epi16(p16, ones));
+    for i in 0..a.wrows {
+        let cp = a.codes[i * a.wstride..].as_ptr();
+        for c in 0..a.nchunks {
+            let mut s = [[[zero; 2]; LANES]; R];
+            for j in 0..l {
+                let slot = if LC == 16 { j / per_block } else { j };
+                for h in 0..2 {
+                    // SAFETY (loads): as in `dots_vnni`, in two 32-byte halves.
+                    unsafe {
+                        let wv = _mm256_loadu_si256(cp.add((c * l + j) * 64 + h * 32).cast());
+                        if NIB {
+                            let lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(wv, m4));
+                            let hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(wv, 4), m4));
+                            for (r, sr) in s.iter_mut().enumerate() {
+                                let xo = xp.add(r * a.xs + c * 16 * v + j * 128 + h * 32);
+                                let xe = _mm256_loadu_si256(xo.cast());
+                                let xd = _mm256_loadu_si256(xo.add(64).cast());
+                                // Pair sums ≤ 2·24·127 each, their sum ≤ 12192: no saturation.
+                                let p16 =
+                                    _mm256_add_epi16(_mm256_maddubs_epi16(lo, xe), _mm256_maddubs_epi16(hi, xd));
+                                sr[slot][h] = _mm256_add_epi32(sr[slot][h], _mm256_madd_epi16(p16, ones));
+                            }
+                        } else {
+                            let ab = _mm256_abs_epi8(wv);
+                            for (r, sr) in s.iter_mut().enumerate() {
+                                let xv = _mm256_loadu_si256(xp.add(r * a.xs + c * 16 * v + j * 64 + h * 32).cast());
+                                // |w| ≤ 128 (as u8) times |x| ≤ 127: pair sums ≤ 32512, no saturation.
+                                let p16 = _mm256_maddubs_epi16(ab, _mm256_sign_epi8(xv, wv));
+                                sr[slot][h] = _mm256_add_epi32(sr[slot][h], _mm256_madd_epi16(p16, ones));
+                            }
                         }
                     }
                 }
             }
-        }
-        for (r, sr) in s.iter_mut().enumerate() {
-            let mut k = n;
-            while k > 1 {
-                for i in 0..k / 2 {
-                    sr[i] = hadd2_256(sr[2 * i], sr[2 * i + 1]);
+            for (r, sr) in s.iter_mut().enumerate() {
+                let mut k = n;
+                while k > 1 {
+                    for t in 0..k / 2 {
+                        sr[t] = hadd2_256(sr[2 * t], sr[2 * t + 1]);
+                    }
+                    k /= 2;
                 }
-                k /= 2;
-            }
-            for h in 0..2 {
-                // SAFETY: 8 values at `c·16 + 8h` of row `r` of `xsum` and `d`: the contract.
-                unsafe {
-                    let xsv = _mm256_loadu_si256(xsum.as_ptr().add(r * ss + c * LANES + 8 * h).cast());
-                    let dv = _mm256_sub_epi32(sr[0][h], _mm256_mullo_epi32(xsv, off));
-                    _mm256_storeu_si256(d.as_mut_ptr().add(r * ds + c * LANES + 8 * h).cast(), dv);
+                for h in 0..2 {
+                    // SAFETY: 8 values at `c·16 + 8h` of row `r` of `xsum` and row `i·R + r` of `d`.
+                    unsafe {
+                        let xsv = _mm256_loadu_si256(a.xsum.as_ptr().add(r * a.ss + c * LANES + 8 * h).cast());
+                        let dv = _mm256_sub_epi32(sr[0][h], _mm256_mullo_epi32(xsv, off));
+                        _mm256_storeu_si256(d.as_mut_ptr().add((i * R + r) * a.ds + c * LANES + 8 * h).cast(), dv);
+                    }
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! integers) against INT8 activations, and the float path for MX float elements.
 
 use super::activations::QuantizedActivations;
-use crate::arch::kernels::{combine_f32, combine_i64, fma_rows1, fma_rows4, int_block_dots, IntWeights, LANES};
+use crate::arch::kernels::{combine_f32_many, combine_i64, fma_rows1, fma_rows4, int_block_dots, IntWeights, LANES};
 use crate::block::{BlockScaled, Element, Outer, ScaleEncoding, Scheme};
 use crate::bulk::{Backend, FastSpec};
 
@@ -58,127 +58,166 @@ pub(crate) struct Scratch {
     wf: Vec<f32>,
 }
 
-/// Decode a row's block scales into `f32` (times the element factor), `n` of them.
-fn decode_scales(s: &Scheme, scales: &[u8], n: usize, factor: f32, out: &mut Vec<f32>) {
-    out.clear();
+/// Decode a row's block scales into `f32` (times the element factor), `out.len()` of them.
+fn decode_scales(s: &Scheme, scales: &[u8], n: usize, factor: f32, out: &mut [f32]) {
     let enc = s.scale();
     match enc {
-        ScaleEncoding::None => out.resize(n, factor),
-        ScaleEncoding::F32 => out.extend(
-            scales[..4 * n].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * factor),
-        ),
-        ScaleEncoding::F16 => out.extend(
-            scales[..2 * n].chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32() * factor),
-        ),
-        ScaleEncoding::BF16 => out.extend(
-            scales[..2 * n].chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32() * factor),
-        ),
-        ScaleEncoding::E4M3 => out.extend(
-            scales[..n].iter().map(|&c| f32::from_bits(<crate::minifloat::E4M3FN as FastSpec>::TABLE[c as usize]) * factor),
-        ),
-        ScaleEncoding::E8M0 => out.extend(scales[..n].iter().map(|&c| {
-            let x = if c == 0xff {
-                f32::NAN
-            } else if c == 0 {
-                f32::from_bits(0x0040_0000) // 2^−127
-            } else {
-                f32::from_bits((c as u32) << 23)
-            };
-            x * factor
-        })),
+        ScaleEncoding::None => out.iter_mut().for_each(|o| *o = factor),
+        ScaleEncoding::F32 => {
+            for (o, b) in out.iter_mut().zip(scales[..4 * n].chunks_exact(4)) {
+                *o = f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * factor;
+            }
+        }
+        ScaleEncoding::F16 => {
+            for (o, b) in out.iter_mut().zip(scales[..2 * n].chunks_exact(2)) {
+                *o = half::f16::from_le_bytes([b[0], b[1]]).to_f32() * factor;
+            }
+        }
+        ScaleEncoding::BF16 => {
+            for (o, b) in out.iter_mut().zip(scales[..2 * n].chunks_exact(2)) {
+                *o = half::bf16::from_le_bytes([b[0], b[1]]).to_f32() * factor;
+            }
+        }
+        ScaleEncoding::E4M3 => {
+            for (o, &c) in out.iter_mut().zip(&scales[..n]) {
+                *o = f32::from_bits(<crate::minifloat::E4M3FN as FastSpec>::TABLE[c as usize]) * factor;
+            }
+        }
+        ScaleEncoding::E8M0 => {
+            for (o, &c) in out.iter_mut().zip(&scales[..n]) {
+                let x = if c == 0xff {
+                    f32::NAN
+                } else if c == 0 {
+                    f32::from_bits(0x0040_0000) // 2^−127
+                } else {
+                    f32::from_bits((c as u32) << 23)
+                };
+                *o = x * factor;
+            }
+        }
         ScaleEncoding::UInt(_) => unreachable!("two-level scales take the integer combination"),
     }
 }
 
-/// The weight codes of one row in the form the kernel reads, and the kernel's view of them.
-fn row_weights<'a>(
-    kind: WeightKind,
-    codes: &'a [u8],
-    k: usize,
-    nb_pad: usize,
-    v: usize,
-    unpacked: &'a mut Vec<u8>,
-) -> (IntWeights<'static>, &'a [u8]) {
-    match kind {
-        WeightKind::Int4 => (IntWeights::Nibbles { lut: &INT4_LUT, offset: 8 }, codes),
-        WeightKind::E2M1 => (IntWeights::Nibbles { lut: &E2M1_LUT, offset: 12 }, codes),
-        WeightKind::Bytes => (IntWeights::Bytes, codes),
-        WeightKind::Unpack(bits) => {
-            unpacked.clear();
-            unpacked.resize(nb_pad * v, 0);
-            let sh = 8 - bits;
-            for (i, u) in unpacked[..k].iter_mut().enumerate() {
-                let bit = i * bits as usize;
-                let lo = codes[bit / 8] as u16;
-                let hi = if bit % 8 + bits as usize > 8 { codes[bit / 8 + 1] as u16 } else { 0 };
-                let c = (((lo | hi << 8) >> (bit % 8)) as u8) << sh;
-                *u = ((c as i8) >> sh) as u8;
-            }
-            (IntWeights::Bytes, &unpacked[..])
+/// A tile of consecutive weight rows: row `i`'s codes at `codes[i·cstride..][..cbytes]`, its
+/// block scales at `scales[i·sstride..]`, its row scale `row_scales[i]`.
+pub(crate) struct Tile<'a> {
+    pub codes: &'a [u8],
+    pub cstride: usize,
+    pub cbytes: usize,
+    pub scales: &'a [u8],
+    pub sstride: usize,
+    pub row_scales: &'a [f32],
+}
+
+impl Tile<'_> {
+    fn rows(&self) -> usize {
+        self.row_scales.len()
+    }
+}
+
+/// Sign-extend `bits`-bit codes of a packed row into bytes.
+fn unpack_row(codes: &[u8], bits: u32, k: usize, out: &mut [u8]) {
+    let sh = 8 - bits;
+    for (i, u) in out[..k].iter_mut().enumerate() {
+        let bit = i * bits as usize;
+        let lo = codes[bit / 8] as u16;
+        let hi = if bit % 8 + bits as usize > 8 { codes[bit / 8 + 1] as u16 } else { 0 };
+        let c = (((lo | hi << 8) >> (bit % 8)) as u8) << sh;
+        *u = ((c as i8) >> sh) as u8;
+    }
+}
+
+/// The exact block dot products of every row of `t` with activation vectors `j0 .. j0 + rows`
+/// into `sc.d`: row `i`, vector `r` at `(i·rows + r)·nb_pad`.
+fn tile_dots(backend: Backend, p: &IntPlan, t: &Tile<'_>, qa: &QuantizedActivations, j0: usize, rows: usize, sc: &mut Scratch) {
+    let v = p.v;
+    let ds = qa.nb_pad;
+    let nchunks = ds / LANES;
+    let wr = t.rows();
+    sc.d.clear();
+    sc.d.resize(wr * rows * ds, 0);
+    let xs = qa.stride;
+    let (w, bits) = match p.kind {
+        WeightKind::Int4 => (IntWeights::Nibbles { lut: &INT4_LUT, offset: 8 }, 4),
+        WeightKind::E2M1 => (IntWeights::Nibbles { lut: &E2M1_LUT, offset: 12 }, 4),
+        WeightKind::Bytes | WeightKind::Unpack(_) => (IntWeights::Bytes, 8),
+    };
+    let x = if bits == 4 { &qa.qs[j0 * xs..] } else { &qa.q[j0 * xs..] };
+    let xsum = &qa.xsum[j0 * ds..];
+    if let WeightKind::Unpack(b) = p.kind {
+        let us = nchunks * LANES * v;
+        sc.unpacked.clear();
+        sc.unpacked.resize(wr * us, 0);
+        for i in 0..wr {
+            unpack_row(&t.codes[i * t.cstride..], b, qa.k, &mut sc.unpacked[i * us..(i + 1) * us]);
+        }
+        int_block_dots(backend, w, &sc.unpacked, wr, us, v, nchunks, x, xs, xsum, ds, rows, &mut sc.d, ds);
+        return;
+    }
+    let chunk_bytes = LANES * v * bits / 8;
+    let full = (t.cbytes / chunk_bytes).min(nchunks);
+    int_block_dots(backend, w, t.codes, wr, t.cstride, v, full, x, xs, xsum, ds, rows, &mut sc.d, ds);
+    for c in full..nchunks {
+        // The last chunk, zero-padded past the row's codes (whole-row schemes pack no padding).
+        for i in 0..wr {
+            sc.pad.clear();
+            sc.pad.resize(chunk_bytes, 0);
+            let row = &t.codes[i * t.cstride..i * t.cstride + t.cbytes];
+            let src = &row[(c * chunk_bytes).min(row.len())..((c + 1) * chunk_bytes).min(row.len())];
+            sc.pad[..src.len()].copy_from_slice(src);
+            let o = c * LANES;
+            let d = &mut sc.d[i * rows * ds + o..];
+            int_block_dots(backend, w, &sc.pad, 1, 0, v, 1, &x[o * v..], xs, &xsum[o..], ds, rows, d, ds);
         }
     }
 }
 
-/// The exact block dot products `d[r][b]` of one weight row with activation vectors
-/// `j0 .. j0 + rows`, into `scratch.d` (stride `qa.nb_pad`).
-fn row_dots(backend: Backend, p: &IntPlan, codes: &[u8], qa: &QuantizedActivations, j0: usize, rows: usize, sc: &mut Scratch) {
-    let v = p.v;
-    let ds = qa.nb_pad;
-    sc.d.clear();
-    sc.d.resize(rows * ds, 0);
-    let (w, codes) = row_weights(p.kind, codes, qa.k, qa.nb_pad, v, &mut sc.unpacked);
-    let bits = if matches!(w, IntWeights::Nibbles { .. }) { 4 } else { 8 };
-    let x = if bits == 4 { &qa.qs[..] } else { &qa.q[..] };
-    let x = &x[j0 * qa.stride..];
-    let xsum = &qa.xsum[j0 * ds..];
-    let nchunks = ds / LANES;
-    let chunk_bytes = LANES * v * bits / 8;
-    let full = (codes.len() / chunk_bytes).min(nchunks);
-    int_block_dots(backend, w, codes, v, full, x, qa.stride, xsum, ds, rows, &mut sc.d, ds);
-    for c in full..nchunks {
-        // The last chunk, zero-padded past the row's codes (whole-row schemes pack no padding).
-        sc.pad.clear();
-        sc.pad.resize(chunk_bytes, 0);
-        let src = &codes[(c * chunk_bytes).min(codes.len())..((c + 1) * chunk_bytes).min(codes.len())];
-        sc.pad[..src.len()].copy_from_slice(src);
-        let o = c * LANES;
-        int_block_dots(backend, w, &sc.pad, v, 1, &x[o * v..], qa.stride, &xsum[o..], ds, rows, &mut sc.d[o..], ds);
-    }
-}
-
-/// `y[r] = row · x_{j0 + r}` for `r < rows` on the integer path (the documented order).
+/// `out[i·rows + r] = row_i · x_{j0 + r}` for every row of the tile and `rows ≤ 4` activation
+/// vectors, on the integer path (the documented order).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn int_row(
+pub(crate) fn int_tile(
     backend: Backend,
     p: &IntPlan,
     s: &Scheme,
-    row: &impl BlockScaled,
+    t: &Tile<'_>,
     qa: &QuantizedActivations,
     j0: usize,
-    y: &mut [f32],
+    rows: usize,
+    out: &mut [f32],
     sc: &mut Scratch,
 ) {
-    let rows = y.len();
-    let n = qa.nblocks;
     // n = 0 flows through: the empty combinations are +0 and 0.
-    row_dots(backend, p, row.codes(), qa, j0, rows, sc);
+    let n = qa.nblocks;
     let ds = qa.nb_pad;
+    let wr = t.rows();
+    tile_dots(backend, p, t, qa, j0, rows, sc);
     if p.two_level {
         let ScaleEncoding::UInt(m) = s.scale() else { unreachable!() };
         let mask = ((1u16 << m) - 1) as u8;
-        sc.swi.clear();
-        sc.swi.extend(row.scales()[..n].iter().map(|&c| (c & mask) as i32));
-        for (r, o) in y.iter_mut().enumerate() {
-            let j = j0 + r;
-            let big = combine_i64(backend, &sc.d[r * ds..r * ds + n], &sc.swi, &qa.sxi[j * ds..j * ds + n]);
-            *o = big as f32 * (row.row_scale() * qa.gamma[j]);
+        for i in 0..wr {
+            sc.swi.clear();
+            sc.swi.extend(t.scales[i * t.sstride..i * t.sstride + n].iter().map(|&c| (c & mask) as i32));
+            for r in 0..rows {
+                let j = j0 + r;
+                let o = i * rows + r;
+                let big = combine_i64(backend, &sc.d[o * ds..o * ds + n], &sc.swi, &qa.sxi[j * ds..j * ds + n]);
+                out[o] = big as f32 * (t.row_scales[i] * qa.gamma[j]);
+            }
         }
     } else {
-        decode_scales(s, row.scales(), n, p.factor, &mut sc.sw);
-        for (r, o) in y.iter_mut().enumerate() {
-            let j = j0 + r;
-            let t = combine_f32(backend, &sc.d[r * ds..r * ds + n], &sc.sw, &qa.sx[j * ds..j * ds + n]);
-            *o = if s.outer() == Outer::None { t } else { t * row.row_scale() };
+        sc.sw.clear();
+        sc.sw.resize(wr * n, 0.0);
+        for i in 0..wr {
+            decode_scales(s, &t.scales[i * t.sstride..], n, p.factor, &mut sc.sw[i * n..(i + 1) * n]);
+        }
+        combine_f32_many(backend, (&sc.d, ds, &sc.sw, &qa.sx[j0 * ds..], ds, n, rows), &mut out[..wr * rows]);
+        if s.outer() != Outer::None {
+            for i in 0..wr {
+                for o in &mut out[i * rows..(i + 1) * rows] {
+                    *o *= t.row_scales[i];
+                }
+            }
         }
     }
 }

@@ -203,17 +203,28 @@ fn block_gemm_rows(backend: Backend, w: &BlockMatrix, qa: &QuantizedActivations,
     let mut sc = Scratch::default();
     match int_plan(&s) {
         Some(p) => {
-            let mut out = [0f32; 4];
+            let nr = n.max(1);
+            let (cs, ss) = (w.codes().len() / nr, w.scales().len() / nr);
+            let cbytes = cs;
+            let mut out = [0f32; 4 * ROW_TILE];
             let mut t0 = rows.start;
             while t0 < rows.end {
                 let t1 = (t0 + ROW_TILE).min(rows.end);
+                let tile = int::Tile {
+                    codes: &w.codes()[t0 * cs..],
+                    cstride: cs,
+                    cbytes,
+                    scales: &w.scales()[t0 * ss..],
+                    sstride: ss,
+                    row_scales: &w.row_scales()[t0..t1],
+                };
                 let mut j0 = 0;
                 while j0 < qa.m {
                     let jr = (qa.m - j0).min(4);
-                    for r in t0..t1 {
-                        int::int_row(backend, &p, &s, &w.row(r), qa, j0, &mut out[..jr], &mut sc);
-                        for (jj, &o) in out[..jr].iter().enumerate() {
-                            y[(j0 + jj) * n + r] = o;
+                    int::int_tile(backend, &p, &s, &tile, qa, j0, jr, &mut out, &mut sc);
+                    for i in 0..t1 - t0 {
+                        for jj in 0..jr {
+                            y[(j0 + jj) * n + t0 + i] = out[i * jr + jj];
                         }
                     }
                     j0 += jr;
@@ -492,7 +503,18 @@ pub fn dot_on(backend: Backend, row: &impl BlockScaled, x: &QuantizedActivations
     let mut sc = Scratch::default();
     let mut y = [0f32];
     match int_plan(&s) {
-        Some(p) => int::int_row(backend, &p, &s, row, x, j, &mut y, &mut sc),
+        Some(p) => {
+            let rs = [row.row_scale()];
+            let t = int::Tile {
+                codes: row.codes(),
+                cstride: 0,
+                cbytes: row.codes().len(),
+                scales: row.scales(),
+                sstride: 0,
+                row_scales: &rs,
+            };
+            int::int_tile(backend, &p, &s, &t, x, j, 1, &mut y, &mut sc)
+        }
         None => {
             let one = QuantizedActivations { m: 1, xf: x.xf[j * x.k..(j + 1) * x.k].to_vec(), ..x.clone() };
             int::float_rows(backend, core::slice::from_ref(row), &one, &mut y, 1, &mut sc)
