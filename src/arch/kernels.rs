@@ -30,6 +30,35 @@ pub(crate) enum IntWeights<'a> {
     Bytes,
 }
 
+/// Where the integer kernels put their results.
+pub(crate) enum Out<'a> {
+    /// The exact block sums: weight row `i`, activation row `r`, block `b` at
+    /// `d[(i·rows + r)·ds + b]`.
+    Dots {
+        /// The sums.
+        d: &'a mut [i32],
+        /// Stride of one (weight row, activation row) pair.
+        ds: usize,
+    },
+    /// Step 3–4 of the documented order fused in: `acc[i·rows + r][b % 16] += (d_b as f32) ·
+    /// (sw[i·sws + b] · sx[r·sxs + b])` for the blocks `b < valid` of the call, in increasing
+    /// `b` (block indices relative to the call's first chunk, a multiple of 16 blocks into the row).
+    Acc {
+        /// Weight block scales (with the element factor), row `i` at `i·sws`.
+        sw: &'a [f32],
+        /// Their row stride.
+        sws: usize,
+        /// Activation scales, row `r` at `r·sxs`.
+        sx: &'a [f32],
+        /// Their row stride.
+        sxs: usize,
+        /// Blocks that count (the rest are padding).
+        valid: usize,
+        /// The accumulators.
+        acc: &'a mut [[f32; LANES]],
+    },
+}
+
 /// Position of element `e` of a row in the split activation layout of the nibble kernels:
 /// within each group of 128 elements, the even elements first (element `2j` at `j`), then the
 /// odd ones (element `2j + 1` at `64 + j`), so that the low nibbles of 64 packed weight bytes
@@ -64,8 +93,7 @@ pub(crate) fn int_block_dots(
     xsum: &[i32],
     ss: usize,
     rows: usize,
-    d: &mut [i32],
-    ds: usize,
+    out: Out<'_>,
 ) {
     if wrows == 0 || rows == 0 || nchunks == 0 {
         return;
@@ -75,14 +103,37 @@ pub(crate) fn int_block_dots(
     assert!(rows <= 4);
     assert!(codes.len() >= (wrows - 1) * wstride + n * v * bits / 8, "weight codes too short");
     assert!(x.len() >= (rows - 1) * xs + n * v && xsum.len() >= (rows - 1) * ss + n);
-    assert!(d.len() >= (wrows * rows - 1) * ds + n);
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if super::x86_kernels::int_block_dots(backend, w, codes, wrows, wstride, v, nchunks, x, xs, xsum, ss, rows, d, ds) {
-        return;
+    match &out {
+        Out::Dots { d, ds } => assert!(d.len() >= (wrows * rows - 1) * ds + n),
+        Out::Acc { sw, sws, sx, sxs, acc, .. } => {
+            assert!(sw.len() >= (wrows - 1) * sws + n && sx.len() >= (rows - 1) * sxs + n);
+            assert!(acc.len() >= wrows * rows);
+        }
     }
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    let out = match super::x86_kernels::int_block_dots(backend, w, codes, wrows, wstride, v, nchunks, x, xs, xsum, ss, rows, out) {
+        None => return,
+        Some(out) => out,
+    };
     let _ = (backend, xsum, ss);
-    for i in 0..wrows {
-        int_block_dots_portable(w, &codes[i * wstride..], v, n, x, xs, rows, &mut d[i * rows * ds..], ds);
+    match out {
+        Out::Dots { d, ds } => {
+            for i in 0..wrows {
+                int_block_dots_portable(w, &codes[i * wstride..], v, n, x, xs, rows, &mut d[i * rows * ds..], ds);
+            }
+        }
+        Out::Acc { sw, sws, sx, sxs, valid, acc } => {
+            let mut d = vec![0i32; rows * n];
+            for i in 0..wrows {
+                int_block_dots_portable(w, &codes[i * wstride..], v, n, x, xs, rows, &mut d, n);
+                for r in 0..rows {
+                    let a = &mut acc[i * rows + r];
+                    for b in 0..valid.min(n) {
+                        a[b % LANES] += d[r * n + b] as f32 * (sw[i * sws + b] * sx[r * sxs + b]);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -174,45 +225,6 @@ pub(crate) fn fold16(mut acc: [f32; LANES]) -> f32 {
         h /= 2;
     }
     acc[0]
-}
-
-/// The documented `f32` order: `acc[b % 16] += (d_b as f32) · (sw_b · sx_b)` for `b` in
-/// increasing order, then [`fold16`].
-#[inline(always)]
-fn combine_f32_body(d: &[i32], sw: &[f32], sx: &[f32]) -> f32 {
-    let n = d.len().min(sw.len()).min(sx.len());
-    let (d, sw, sx) = (&d[..n], &sw[..n], &sx[..n]);
-    let mut acc = [0f32; LANES];
-    let full = n / LANES * LANES;
-    for ((d, sw), sx) in d[..full].chunks_exact(LANES).zip(sw.chunks_exact(LANES)).zip(sx.chunks_exact(LANES)) {
-        for j in 0..LANES {
-            acc[j] += d[j] as f32 * (sw[j] * sx[j]);
-        }
-    }
-    for j in 0..n - full {
-        acc[j] += d[full + j] as f32 * (sw[full + j] * sx[full + j]);
-    }
-    fold16(acc)
-}
-
-/// [`combine_f32_body`] for `wrows × rows` outputs: `out[i·rows + r]` from
-/// `d[(i·rows + r)·ds ..][..n]`, `sw[i·n ..][..n]` and `sx[r·xss ..][..n]`.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn combine_f32_many_body(d: &[i32], ds: usize, sw: &[f32], sx: &[f32], xss: usize, n: usize, rows: usize, out: &mut [f32]) {
-    for (o, out) in out.iter_mut().enumerate() {
-        let (i, r) = (o / rows, o % rows);
-        *out = combine_f32_body(&d[o * ds..o * ds + n], &sw[i * n..(i + 1) * n], &sx[r * xss..r * xss + n]);
-    }
-}
-
-fn combine_f32_many_args(a: (&[i32], usize, &[f32], &[f32], usize, usize, usize), out: &mut [f32]) {
-    combine_f32_many_body(a.0, a.1, a.2, a.3, a.4, a.5, a.6, out)
-}
-
-kernel_multiversion! {
-    /// [`combine_f32_many_body`] on a chosen backend (arguments as a tuple).
-    fn combine_f32_many(a: (&[i32], usize, &[f32], &[f32], usize, usize, usize), out: &mut [f32]) = combine_f32_many_args;
 }
 
 /// The two-level integer combination `Σ_b (sw_b · sx_b) · d_b` in `i64` (exact: each term is

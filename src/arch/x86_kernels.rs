@@ -34,7 +34,7 @@
 use core::arch::x86_64::*;
 use core::sync::atomic::{AtomicU8, Ordering};
 
-use super::kernels::{IntWeights, LANES};
+use super::kernels::{IntWeights, Out, LANES};
 use crate::bulk::Backend;
 
 static FEATURES: AtomicU8 = AtomicU8::new(0);
@@ -105,8 +105,11 @@ fn leaves(w: IntWeights<'_>, v: usize) -> Option<usize> {
 
 /// The x86 kernels of [`super::kernels::int_block_dots`] (same contract, checked there);
 /// `false` when `backend` is portable, this CPU lacks it, or `v` is not one the fast path takes.
+/// The x86 kernels of [`super::kernels::int_block_dots`] (same contract, checked there);
+/// gives `out` back when `backend` is portable, this CPU lacks it, or `v` is not one the fast
+/// path takes.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn int_block_dots(
+pub(crate) fn int_block_dots<'o>(
     backend: Backend,
     w: IntWeights<'_>,
     codes: &[u8],
@@ -119,38 +122,47 @@ pub(crate) fn int_block_dots(
     xsum: &[i32],
     ss: usize,
     rows: usize,
-    d: &mut [i32],
-    ds: usize,
-) -> bool {
-    let Some(l) = leaves(w, v) else { return false };
+    mut out: Out<'o>,
+) -> Option<Out<'o>> {
+    let Some(l) = leaves(w, v) else { return Some(out) };
     let be = effective_int(backend);
-    if be == Backend::Portable || rows == 0 || wrows == 0 || nchunks == 0 {
-        return be != Backend::Portable;
+    if be == Backend::Portable {
+        return Some(out);
+    }
+    if rows == 0 || wrows == 0 || nchunks == 0 {
+        return None;
     }
     let n = nchunks * LANES;
     let bits = if matches!(w, IntWeights::Nibbles { .. }) { 4 } else { 8 };
     // The bounds every kernel below relies on (the caller asserted them too).
     assert!(codes.len() >= (wrows - 1) * wstride + n * v * bits / 8);
     assert!(x.len() >= (rows - 1) * xs + n * v && xsum.len() >= (rows - 1) * ss + n);
-    assert!(d.len() >= (wrows * rows - 1) * ds + n);
-    let a = Args { codes, wrows, wstride, v, l, nchunks, x, xs, xsum, ss, ds };
+    match &out {
+        Out::Dots { d, ds } => assert!(d.len() >= (wrows * rows - 1) * ds + n),
+        Out::Acc { sw, sws, sx, sxs, acc, .. } => {
+            assert!(sw.len() >= (wrows - 1) * sws + n && sx.len() >= (rows - 1) * sxs + n);
+            assert!(acc.len() >= wrows * rows);
+        }
+    }
+    let a = Args { codes, wrows, wstride, v, l, nchunks, x, xs, xsum, ss };
+    let o = &mut out;
     macro_rules! go {
         ($f:ident, $nib:expr) => {
             // SAFETY: `effective_int` checked the CPU features of the kernel; the asserts
             // above give the slice lengths the kernel reads and writes (its contract).
             unsafe {
                 match (rows, l) {
-                    (1, 1) => $f::<1, $nib, 1>(w, &a, d),
-                    (1, 2) => $f::<1, $nib, 2>(w, &a, d),
-                    (1, 4) => $f::<1, $nib, 4>(w, &a, d),
-                    (1, 8) => $f::<1, $nib, 8>(w, &a, d),
-                    (1, _) => $f::<1, $nib, 16>(w, &a, d),
-                    (2, 1..=8) => $f::<2, $nib, 0>(w, &a, d),
-                    (2, _) => $f::<2, $nib, 16>(w, &a, d),
-                    (3, 1..=8) => $f::<3, $nib, 0>(w, &a, d),
-                    (3, _) => $f::<3, $nib, 16>(w, &a, d),
-                    (_, 1..=8) => $f::<4, $nib, 0>(w, &a, d),
-                    (_, _) => $f::<4, $nib, 16>(w, &a, d),
+                    (1, 1) => $f::<1, $nib, 1>(w, &a, o),
+                    (1, 2) => $f::<1, $nib, 2>(w, &a, o),
+                    (1, 4) => $f::<1, $nib, 4>(w, &a, o),
+                    (1, 8) => $f::<1, $nib, 8>(w, &a, o),
+                    (1, _) => $f::<1, $nib, 16>(w, &a, o),
+                    (2, 1..=8) => $f::<2, $nib, 0>(w, &a, o),
+                    (2, _) => $f::<2, $nib, 16>(w, &a, o),
+                    (3, 1..=8) => $f::<3, $nib, 0>(w, &a, o),
+                    (3, _) => $f::<3, $nib, 16>(w, &a, o),
+                    (_, 1..=8) => $f::<4, $nib, 0>(w, &a, o),
+                    (_, _) => $f::<4, $nib, 16>(w, &a, o),
                 }
             }
         };
@@ -163,7 +175,7 @@ pub(crate) fn int_block_dots(
         (_, true) => go!(dots_avx2, true),
         (_, false) => go!(dots_avx2, false),
     }
-    true
+    None
 }
 
 /// The shapes of one kernel call (see [`super::kernels::int_block_dots`]).
@@ -178,7 +190,6 @@ struct Args<'a> {
     xs: usize,
     xsum: &'a [i32],
     ss: usize,
-    ds: usize,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,7 +212,7 @@ fn hadd2_512(a: __m512i, b: __m512i) -> __m512i {
 /// `nchunks·16` values; `d[(i·R + r)·ds..]` `nchunks·16` values; `a.l` = `leaves(w, v)`, equal
 /// to `LC` when `LC` is 1, 2, 4 or 8, at most 8 when `LC` is 0, a multiple of 16 when `LC` is 16.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(w: IntWeights<'_>, a: &Args<'_>, d: &mut [i32]) {
+unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(w: IntWeights<'_>, a: &Args<'_>, out: &mut Out<'_>) {
     let (lut, offset) = match w {
         IntWeights::Nibbles { lut, offset } => {
             // SAFETY: `lut` is 16 readable bytes.
@@ -219,6 +230,12 @@ unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(w: IntWeig
     let xp = a.x.as_ptr();
     for i in 0..a.wrows {
         let cp = a.codes[i * a.wstride..].as_ptr();
+        let mut accv = [_mm512_setzero_ps(); R];
+        if let Out::Acc { acc, .. } = out {
+            for (r, av) in accv.iter_mut().enumerate() {
+                *av = _mm512_loadu_ps(acc[i * R + r].as_ptr());
+            }
+        }
         for c in 0..a.nchunks {
             let mut s = [[_mm512_setzero_si512(); LANES]; R];
             for j in 0..l {
@@ -254,12 +271,31 @@ unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(w: IntWeig
                     }
                     k /= 2;
                 }
-                // SAFETY: 16 values at `c·16` of row `r` of `xsum` and of row `i·R + r` of `d`.
+                // SAFETY: 16 values at `c·16` of row `r` of `xsum` and of `d`, `sw`, `sx`: the
+                // contract.
                 unsafe {
                     let xsv = _mm512_loadu_si512(a.xsum.as_ptr().add(r * a.ss + c * LANES).cast());
                     let dv = _mm512_sub_epi32(sr[0], _mm512_mullo_epi32(xsv, off));
-                    _mm512_storeu_si512(d.as_mut_ptr().add((i * R + r) * a.ds + c * LANES).cast(), dv);
+                    match out {
+                        Out::Dots { d, ds } => {
+                            _mm512_storeu_si512(d.as_mut_ptr().add((i * R + r) * *ds + c * LANES).cast(), dv)
+                        }
+                        Out::Acc { sw, sws, sx, sxs, valid, .. } => {
+                            let k = valid.saturating_sub(c * LANES).min(LANES);
+                            let mask = ((1u32 << k) - 1) as u16;
+                            let swv = _mm512_loadu_ps(sw.as_ptr().add(i * *sws + c * LANES));
+                            let sxv = _mm512_loadu_ps(sx.as_ptr().add(r * *sxs + c * LANES));
+                            let t = _mm512_mul_ps(_mm512_cvtepi32_ps(dv), _mm512_mul_ps(swv, sxv));
+                            accv[r] = _mm512_mask_add_ps(accv[r], mask, accv[r], t);
+                        }
+                    }
                 }
+            }
+        }
+        if let Out::Acc { acc, .. } = out {
+            for (r, av) in accv.iter().enumerate() {
+                // SAFETY: 16 f32 of a `[f32; 16]`.
+                unsafe { _mm512_storeu_ps(acc[i * R + r].as_mut_ptr(), *av) };
             }
         }
     }
@@ -285,7 +321,7 @@ fn hadd2_256(a: V16, b: V16) -> V16 {
 /// # Safety
 /// As [`dots_vnni`], with AVX2 instead of the AVX-512 features.
 #[target_feature(enable = "avx2")]
-unsafe fn dots_avx2<const R: usize, const NIB: bool, const LC: usize>(w: IntWeights<'_>, a: &Args<'_>, d: &mut [i32]) {
+unsafe fn dots_avx2<const R: usize, const NIB: bool, const LC: usize>(w: IntWeights<'_>, a: &Args<'_>, out: &mut Out<'_>) {
     let (lut, offset) = match w {
         IntWeights::Nibbles { lut, offset } => {
             // SAFETY: `lut` is 16 readable bytes.
@@ -304,6 +340,16 @@ unsafe fn dots_avx2<const R: usize, const NIB: bool, const LC: usize>(w: IntWeig
     let zero = _mm256_setzero_si256();
     for i in 0..a.wrows {
         let cp = a.codes[i * a.wstride..].as_ptr();
+        let mut accv = [[_mm256_setzero_ps(); 2]; R];
+        if let Out::Acc { acc, .. } = out {
+            for (r, av) in accv.iter_mut().enumerate() {
+                // SAFETY: 16 f32 of a `[f32; 16]`, in two halves.
+                unsafe {
+                    av[0] = _mm256_loadu_ps(acc[i * R + r].as_ptr());
+                    av[1] = _mm256_loadu_ps(acc[i * R + r].as_ptr().add(8));
+                }
+            }
+        }
         for c in 0..a.nchunks {
             let mut s = [[[zero; 2]; LANES]; R];
             for j in 0..l {
@@ -345,12 +391,37 @@ unsafe fn dots_avx2<const R: usize, const NIB: bool, const LC: usize>(w: IntWeig
                     k /= 2;
                 }
                 for h in 0..2 {
-                    // SAFETY: 8 values at `c·16 + 8h` of row `r` of `xsum` and row `i·R + r` of `d`.
+                    // SAFETY: 8 values at `c·16 + 8h` of row `r` of `xsum` and of `d`, `sw`, `sx`:
+                    // the contract.
                     unsafe {
                         let xsv = _mm256_loadu_si256(a.xsum.as_ptr().add(r * a.ss + c * LANES + 8 * h).cast());
                         let dv = _mm256_sub_epi32(sr[0][h], _mm256_mullo_epi32(xsv, off));
-                        _mm256_storeu_si256(d.as_mut_ptr().add((i * R + r) * a.ds + c * LANES + 8 * h).cast(), dv);
+                        match out {
+                            Out::Dots { d, ds } => _mm256_storeu_si256(
+                                d.as_mut_ptr().add((i * R + r) * *ds + c * LANES + 8 * h).cast(),
+                                dv,
+                            ),
+                            Out::Acc { sw, sws, sx, sxs, valid, .. } => {
+                                let k = valid.saturating_sub(c * LANES + 8 * h).min(8) as i32;
+                                let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+                                let m = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(k), lanes));
+                                let swv = _mm256_loadu_ps(sw.as_ptr().add(i * *sws + c * LANES + 8 * h));
+                                let sxv = _mm256_loadu_ps(sx.as_ptr().add(r * *sxs + c * LANES + 8 * h));
+                                let t = _mm256_mul_ps(_mm256_cvtepi32_ps(dv), _mm256_mul_ps(swv, sxv));
+                                let sum = _mm256_add_ps(accv[r][h], t);
+                                accv[r][h] = _mm256_blendv_ps(accv[r][h], sum, m);
+                            }
+                        }
                     }
+                }
+            }
+        }
+        if let Out::Acc { acc, .. } = out {
+            for (r, av) in accv.iter().enumerate() {
+                // SAFETY: 16 f32 of a `[f32; 16]`, in two halves.
+                unsafe {
+                    _mm256_storeu_ps(acc[i * R + r].as_mut_ptr(), av[0]);
+                    _mm256_storeu_ps(acc[i * R + r].as_mut_ptr().add(8), av[1]);
                 }
             }
         }

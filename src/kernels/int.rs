@@ -2,7 +2,7 @@
 //! integers) against INT8 activations, and the float path for MX float elements.
 
 use super::activations::QuantizedActivations;
-use crate::arch::kernels::{combine_f32_many, combine_i64, fma_rows1, fma_rows4, int_block_dots, IntWeights, LANES};
+use crate::arch::kernels::{combine_i64, fma_rows1, fma_rows4, fold16, int_block_dots, IntWeights, Out, LANES};
 use crate::block::{BlockScaled, Element, Outer, ScaleEncoding, Scheme};
 use crate::bulk::{Backend, FastSpec};
 
@@ -51,6 +51,7 @@ pub(crate) fn int_plan(s: &Scheme) -> Option<IntPlan> {
 #[derive(Default)]
 pub(crate) struct Scratch {
     d: Vec<i32>,
+    acc: Vec<[f32; LANES]>,
     sw: Vec<f32>,
     swi: Vec<i32>,
     pad: Vec<u8>,
@@ -65,7 +66,8 @@ fn decode_scales(s: &Scheme, scales: &[u8], n: usize, factor: f32, out: &mut [f3
         ScaleEncoding::None => out.iter_mut().for_each(|o| *o = factor),
         ScaleEncoding::F32 => {
             for (o, b) in out.iter_mut().zip(scales[..4 * n].chunks_exact(4)) {
-                *o = f32::from_le_bytes([b[0], b[1], b[2], b[3]]) * factor;
+                let x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                *o = if factor == 1.0 { x } else { x * factor };
             }
         }
         ScaleEncoding::F16 => {
@@ -128,15 +130,31 @@ fn unpack_row(codes: &[u8], bits: u32, k: usize, out: &mut [u8]) {
     }
 }
 
-/// The exact block dot products of every row of `t` with activation vectors `j0 .. j0 + rows`
-/// into `sc.d`: row `i`, vector `r` at `(i·rows + r)·nb_pad`.
-fn tile_dots(backend: Backend, p: &IntPlan, t: &Tile<'_>, qa: &QuantizedActivations, j0: usize, rows: usize, sc: &mut Scratch) {
+/// The integer kernels over every row of `t` with activation vectors `j0 .. j0 + rows`: the
+/// exact block sums into `sc.d` (row `i`, vector `r` at `(i·rows + r)·nb_pad`) when `fused` is
+/// false, else steps 3–4 of the documented order into `sc.acc` (scales from `sc.sw`, stride
+/// `nb_pad`).
+fn tile_dots(
+    backend: Backend,
+    p: &IntPlan,
+    t: &Tile<'_>,
+    qa: &QuantizedActivations,
+    j0: usize,
+    rows: usize,
+    fused: bool,
+    sc: &mut Scratch,
+) {
     let v = p.v;
     let ds = qa.nb_pad;
     let nchunks = ds / LANES;
     let wr = t.rows();
-    sc.d.clear();
-    sc.d.resize(wr * rows * ds, 0);
+    if fused {
+        sc.acc.clear();
+        sc.acc.resize(wr * rows, [0.0; LANES]);
+    } else {
+        sc.d.clear();
+        sc.d.resize(wr * rows * ds, 0);
+    }
     let xs = qa.stride;
     let (w, bits) = match p.kind {
         WeightKind::Int4 => (IntWeights::Nibbles { lut: &INT4_LUT, offset: 8 }, 4),
@@ -145,32 +163,54 @@ fn tile_dots(backend: Backend, p: &IntPlan, t: &Tile<'_>, qa: &QuantizedActivati
     };
     let x = if bits == 4 { &qa.qs[j0 * xs..] } else { &qa.q[j0 * xs..] };
     let xsum = &qa.xsum[j0 * ds..];
+    let sx = if fused { &qa.sx[j0 * ds..] } else { &[][..] };
+    let n = qa.nblocks;
+    // The output of the chunks from block `b0` of weight rows `i0..`.
+    macro_rules! out {
+        ($i0:expr, $b0:expr) => {
+            if fused {
+                Out::Acc {
+                    sw: &sc.sw[$i0 * ds + $b0..],
+                    sws: ds,
+                    sx: &sx[$b0..],
+                    sxs: ds,
+                    valid: n.saturating_sub($b0),
+                    acc: &mut sc.acc[$i0 * rows..],
+                }
+            } else {
+                Out::Dots { d: &mut sc.d[$i0 * rows * ds + $b0..], ds }
+            }
+        };
+    }
     if let WeightKind::Unpack(b) = p.kind {
         let us = nchunks * LANES * v;
-        sc.unpacked.clear();
-        sc.unpacked.resize(wr * us, 0);
+        let mut un = core::mem::take(&mut sc.unpacked);
+        un.clear();
+        un.resize(wr * us, 0);
         for i in 0..wr {
-            unpack_row(&t.codes[i * t.cstride..], b, qa.k, &mut sc.unpacked[i * us..(i + 1) * us]);
+            unpack_row(&t.codes[i * t.cstride..], b, qa.k, &mut un[i * us..(i + 1) * us]);
         }
-        int_block_dots(backend, w, &sc.unpacked, wr, us, v, nchunks, x, xs, xsum, ds, rows, &mut sc.d, ds);
+        int_block_dots(backend, w, &un, wr, us, v, nchunks, x, xs, xsum, ds, rows, out!(0, 0));
+        sc.unpacked = un;
         return;
     }
     let chunk_bytes = LANES * v * bits / 8;
     let full = (t.cbytes / chunk_bytes).min(nchunks);
-    int_block_dots(backend, w, t.codes, wr, t.cstride, v, full, x, xs, xsum, ds, rows, &mut sc.d, ds);
+    int_block_dots(backend, w, t.codes, wr, t.cstride, v, full, x, xs, xsum, ds, rows, out!(0, 0));
+    let mut pad = core::mem::take(&mut sc.pad);
     for c in full..nchunks {
         // The last chunk, zero-padded past the row's codes (whole-row schemes pack no padding).
         for i in 0..wr {
-            sc.pad.clear();
-            sc.pad.resize(chunk_bytes, 0);
+            pad.clear();
+            pad.resize(chunk_bytes, 0);
             let row = &t.codes[i * t.cstride..i * t.cstride + t.cbytes];
             let src = &row[(c * chunk_bytes).min(row.len())..((c + 1) * chunk_bytes).min(row.len())];
-            sc.pad[..src.len()].copy_from_slice(src);
+            pad[..src.len()].copy_from_slice(src);
             let o = c * LANES;
-            let d = &mut sc.d[i * rows * ds + o..];
-            int_block_dots(backend, w, &sc.pad, 1, 0, v, 1, &x[o * v..], xs, &xsum[o..], ds, rows, d, ds);
+            int_block_dots(backend, w, &pad, 1, 0, v, 1, &x[o * v..], xs, &xsum[o..], ds, rows, out!(i, o));
         }
     }
+    sc.pad = pad;
 }
 
 /// `out[i·rows + r] = row_i · x_{j0 + r}` for every row of the tile and `rows ≤ 4` activation
@@ -191,8 +231,8 @@ pub(crate) fn int_tile(
     let n = qa.nblocks;
     let ds = qa.nb_pad;
     let wr = t.rows();
-    tile_dots(backend, p, t, qa, j0, rows, sc);
     if p.two_level {
+        tile_dots(backend, p, t, qa, j0, rows, false, sc);
         let ScaleEncoding::UInt(m) = s.scale() else { unreachable!() };
         let mask = ((1u16 << m) - 1) as u8;
         for i in 0..wr {
@@ -207,11 +247,14 @@ pub(crate) fn int_tile(
         }
     } else {
         sc.sw.clear();
-        sc.sw.resize(wr * n, 0.0);
+        sc.sw.resize(wr * ds, 0.0);
         for i in 0..wr {
-            decode_scales(s, &t.scales[i * t.sstride..], n, p.factor, &mut sc.sw[i * n..(i + 1) * n]);
+            decode_scales(s, &t.scales[i * t.sstride..], n, p.factor, &mut sc.sw[i * ds..i * ds + n]);
         }
-        combine_f32_many(backend, (&sc.d, ds, &sc.sw, &qa.sx[j0 * ds..], ds, n, rows), &mut out[..wr * rows]);
+        tile_dots(backend, p, t, qa, j0, rows, true, sc);
+        for (o, acc) in out[..wr * rows].iter_mut().zip(&sc.acc) {
+            *o = fold16(*acc);
+        }
         if s.outer() != Outer::None {
             for i in 0..wr {
                 for o in &mut out[i * rows..(i + 1) * rows] {
