@@ -250,51 +250,29 @@ kernel_multiversion! {
     fn combine_i64(d: &[i32], sw: &[i32], sx: &[i32]) -> i64 = combine_i64_body;
 }
 
-/// The float path's order for `R` weight rows against one `f32` vector: for each row,
-/// `acc[i % 16] = fma(w_i, x_i, acc[i % 16])` for `i` in increasing order, then [`fold16`].
-/// `w` holds `R` rows of `x.len()` values, one after another.
-#[inline(always)]
-fn fma_rows_body<const R: usize>(w: &[f32], x: &[f32], out: &mut [f32]) {
+/// The float path's order for up to four weight rows against one `f32` vector: for row `r`,
+/// `acc[i % 16] = fma(w_r,i, x_i, acc[i % 16])` for `i` in increasing order, then [`fold16`]
+/// into `out[r]`. `w` holds the rows (`x.len()` values each) one after another.
+pub(crate) fn fma_rows(backend: Backend, w: &[f32], x: &[f32], out: &mut [f32]) {
     let k = x.len();
-    let mut acc = [[0f32; LANES]; R];
-    let full = k / LANES * LANES;
-    let mut i = 0;
-    while i < full {
-        let xc: &[f32; LANES] = x[i..i + LANES].try_into().expect("chunk");
-        for (r, a) in acc.iter_mut().enumerate() {
-            let wc: &[f32; LANES] = w[r * k + i..r * k + i + LANES].try_into().expect("chunk");
-            for j in 0..LANES {
-                a[j] = wc[j].mul_add(xc[j], a[j]);
+    let r = out.len();
+    assert!(r <= 4 && w.len() >= r * k);
+    let mut acc = [[0f32; LANES]; 4];
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    let done = super::x86_kernels::fma_rows(backend, w, x, &mut acc[..r]);
+    #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+    let done = false;
+    let _ = backend;
+    if !done {
+        for (ri, a) in acc.iter_mut().enumerate().take(r) {
+            for (i, (&wi, &xi)) in w[ri * k..(ri + 1) * k].iter().zip(x).enumerate() {
+                a[i % LANES] = wi.mul_add(xi, a[i % LANES]);
             }
-        }
-        i += LANES;
-    }
-    for (r, a) in acc.iter_mut().enumerate() {
-        for j in 0..k - full {
-            a[j] = w[r * k + full + j].mul_add(x[full + j], a[j]);
         }
     }
     for (o, a) in out.iter_mut().zip(acc) {
         *o = fold16(a);
     }
-}
-
-fn fma_rows4_body(w: &[f32], x: &[f32], out: &mut [f32]) {
-    fma_rows_body::<4>(w, x, out)
-}
-
-fn fma_rows1_body(w: &[f32], x: &[f32], out: &mut [f32]) {
-    fma_rows_body::<1>(w, x, out)
-}
-
-kernel_multiversion! {
-    /// Four rows of [`fma_rows_body`].
-    fn fma_rows4(w: &[f32], x: &[f32], out: &mut [f32]) = fma_rows4_body;
-}
-
-kernel_multiversion! {
-    /// One row of [`fma_rows_body`].
-    fn fma_rows1(w: &[f32], x: &[f32], out: &mut [f32]) = fma_rows1_body;
 }
 
 /// Decode `f32` bits through a 256-entry table (the dense minifloat matrices).
@@ -308,4 +286,67 @@ fn table_decode_body(table: &[u32; 256], codes: &[u8], out: &mut [f32]) {
 kernel_multiversion! {
     /// [`table_decode_body`] on a chosen backend.
     fn table_decode(table: &[u32; 256], codes: &[u8], out: &mut [f32]) = table_decode_body;
+}
+
+/// OCP E4M3 (`float8_e4m3fn`) codes to `f32` by arithmetic: the 7 magnitude bits shifted into
+/// an `f32` whose exponent is 120 too small (subnormal codes land on `f32` subnormals), times
+/// `2^120` (exact), the sign copied, NaN for `S.1111.111`. Equal to the table on all 256 codes
+/// (tested).
+#[inline(always)]
+fn e4m3_decode_body(codes: &[u8], out: &mut [f32]) {
+    const P120: f32 = 1.329_228e36; // 2^120
+    for (o, &c) in out.iter_mut().zip(codes) {
+        let m = (c & 0x7f) as u32;
+        let v = f32::from_bits(m << 20) * P120;
+        let v = f32::from_bits(v.to_bits() | ((c as u32 & 0x80) << 24));
+        *o = if m == 0x7f { f32::NAN } else { v };
+    }
+}
+
+kernel_multiversion! {
+    /// [`e4m3_decode_body`] on a chosen backend.
+    fn e4m3_decode(codes: &[u8], out: &mut [f32]) = e4m3_decode_body;
+}
+
+/// OCP E5M2 codes to `f32` by arithmetic (as [`e4m3_decode_body`], `2^112`; exponent 31 is
+/// ±∞ or NaN).
+#[inline(always)]
+fn e5m2_decode_body(codes: &[u8], out: &mut [f32]) {
+    const P112: f32 = 5.192_297e33; // 2^112
+    for (o, &c) in out.iter_mut().zip(codes) {
+        let m = (c & 0x7f) as u32;
+        let v = f32::from_bits(m << 21) * P112;
+        let s = (c as u32 & 0x80) << 24;
+        let v = if m >= 0x7c { f32::from_bits(if m == 0x7c { 0x7f80_0000 } else { 0x7fc0_0000 }) } else { v };
+        *o = f32::from_bits(v.to_bits() | s);
+    }
+}
+
+kernel_multiversion! {
+    /// [`e5m2_decode_body`] on a chosen backend.
+    fn e5m2_decode(codes: &[u8], out: &mut [f32]) = e5m2_decode_body;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bulk::FastSpec;
+
+    #[test]
+    fn arithmetic_fp8_decoders_match_tables() {
+        let codes: Vec<u8> = (0..=255).collect();
+        for b in [Backend::Portable, Backend::Avx2, Backend::Avx512] {
+            let mut o = vec![0f32; 256];
+            e4m3_decode(b, &codes, &mut o);
+            for (c, v) in o.iter().enumerate() {
+                let t = f32::from_bits(<crate::minifloat::E4M3FN as FastSpec>::TABLE[c]);
+                assert!(v.to_bits() == t.to_bits() || (v.is_nan() && t.is_nan()), "e4m3 {c:#x}: {v} vs {t}");
+            }
+            e5m2_decode(b, &codes, &mut o);
+            for (c, v) in o.iter().enumerate() {
+                let t = f32::from_bits(<crate::minifloat::E5M2 as FastSpec>::TABLE[c]);
+                assert!(v.to_bits() == t.to_bits() || (v.is_nan() && t.is_nan()), "e5m2 {c:#x}: {v} vs {t}");
+            }
+        }
+    }
 }

@@ -151,18 +151,22 @@ pub(crate) fn int_block_dots<'o>(
             // SAFETY: `effective_int` checked the CPU features of the kernel; the asserts
             // above give the slice lengths the kernel reads and writes (its contract).
             unsafe {
-                match (rows, l) {
-                    (1, 1) => $f::<1, $nib, 1>(w, &a, o),
-                    (1, 2) => $f::<1, $nib, 2>(w, &a, o),
-                    (1, 4) => $f::<1, $nib, 4>(w, &a, o),
-                    (1, 8) => $f::<1, $nib, 8>(w, &a, o),
-                    (1, _) => $f::<1, $nib, 16>(w, &a, o),
-                    (2, 1..=8) => $f::<2, $nib, 0>(w, &a, o),
-                    (2, _) => $f::<2, $nib, 16>(w, &a, o),
-                    (3, 1..=8) => $f::<3, $nib, 0>(w, &a, o),
-                    (3, _) => $f::<3, $nib, 16>(w, &a, o),
-                    (_, 1..=8) => $f::<4, $nib, 0>(w, &a, o),
-                    (_, _) => $f::<4, $nib, 16>(w, &a, o),
+                macro_rules! by_l {
+                    ($r:literal) => {
+                        match l {
+                            1 => $f::<$r, $nib, 1>(w, &a, o),
+                            2 => $f::<$r, $nib, 2>(w, &a, o),
+                            4 => $f::<$r, $nib, 4>(w, &a, o),
+                            8 => $f::<$r, $nib, 8>(w, &a, o),
+                            _ => $f::<$r, $nib, 16>(w, &a, o),
+                        }
+                    };
+                }
+                match rows {
+                    1 => by_l!(1),
+                    2 => by_l!(2),
+                    3 => by_l!(3),
+                    _ => by_l!(4),
                 }
             }
         };
@@ -210,7 +214,7 @@ fn hadd2_512(a: __m512i, b: __m512i) -> __m512i {
 /// a.wrows`, `codes[i·wstride..]` must hold `nchunks·16·v·bits/8` bytes; for each of the `R`
 /// activation rows `r`, `x[r·xs..]` must hold `nchunks·16·v` codes and `xsum[r·ss..]`
 /// `nchunks·16` values; `d[(i·R + r)·ds..]` `nchunks·16` values; `a.l` = `leaves(w, v)`, equal
-/// to `LC` when `LC` is 1, 2, 4 or 8, at most 8 when `LC` is 0, a multiple of 16 when `LC` is 16.
+/// to `LC` when `LC` is 1, 2, 4 or 8, a multiple of 16 when `LC` is 16.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(w: IntWeights<'_>, a: &Args<'_>, out: &mut Out<'_>) {
     let (lut, offset) = match w {
@@ -223,7 +227,7 @@ unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(w: IntWeig
     let m4 = _mm512_set1_epi8(0x0f);
     let flip = _mm512_set1_epi8(-128);
     let off = _mm512_set1_epi32(offset);
-    let l = if LC == 0 || LC == 16 { a.l } else { LC };
+    let l = if LC == 16 { a.l } else { LC };
     let per_block = if LC == 16 { l / LANES } else { 1 };
     let n = l.min(LANES); // vectors entering the tree
     let v = a.v;
@@ -237,7 +241,7 @@ unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(w: IntWeig
             }
         }
         for c in 0..a.nchunks {
-            let mut s = [[_mm512_setzero_si512(); LANES]; R];
+            let mut s = [[_mm512_setzero_si512(); LC]; R];
             for j in 0..l {
                 let slot = if LC == 16 { j / per_block } else { j };
                 // SAFETY (loads): leaf `j` of chunk `c` reads 64 code bytes at `(c·l + j)·64` of
@@ -332,7 +336,7 @@ unsafe fn dots_avx2<const R: usize, const NIB: bool, const LC: usize>(w: IntWeig
     let m4 = _mm256_set1_epi8(0x0f);
     let ones = _mm256_set1_epi16(1);
     let off = _mm256_set1_epi32(offset);
-    let l = if LC == 0 || LC == 16 { a.l } else { LC };
+    let l = if LC == 16 { a.l } else { LC };
     let per_block = if LC == 16 { l / LANES } else { 1 };
     let n = l.min(LANES);
     let v = a.v;
@@ -351,7 +355,7 @@ unsafe fn dots_avx2<const R: usize, const NIB: bool, const LC: usize>(w: IntWeig
             }
         }
         for c in 0..a.nchunks {
-            let mut s = [[[zero; 2]; LANES]; R];
+            let mut s = [[[zero; 2]; LC]; R];
             for j in 0..l {
                 let slot = if LC == 16 { j / per_block } else { j };
                 for h in 0..2 {
@@ -424,6 +428,127 @@ unsafe fn dots_avx2<const R: usize, const NIB: bool, const LC: usize>(w: IntWeig
                     _mm256_storeu_ps(acc[i * R + r].as_mut_ptr().add(8), av[1]);
                 }
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The float path: f32 FMA in sixteen lanes
+// ---------------------------------------------------------------------------------------------
+
+/// `R ≤ 4` rows of `w` (each `x.len()` long, one after another) against `x` in the float
+/// path's order into `acc` (`acc[r][i % 16] = fma(w_r,i, x_i, acc[r][i % 16])`, increasing
+/// `i`); `false` when `backend` is portable or this CPU lacks it.
+pub(crate) fn fma_rows(backend: Backend, w: &[f32], x: &[f32], acc: &mut [[f32; LANES]]) -> bool {
+    let r = acc.len();
+    assert!(r <= 4 && w.len() >= r * x.len());
+    let be = match backend {
+        Backend::Avx512 if has_avx512f() => Backend::Avx512,
+        Backend::Avx512 | Backend::Avx2 if has_avx2_fma() => Backend::Avx2,
+        _ => return false,
+    };
+    macro_rules! go {
+        ($f:ident) => {
+            // SAFETY: the CPU has the kernel's features (checked above); `w` holds `r` rows of
+            // `x.len()` values (asserted), `acc` `r` accumulators.
+            unsafe {
+                match r {
+                    1 => $f::<1>(w, x, acc),
+                    2 => $f::<2>(w, x, acc),
+                    3 => $f::<3>(w, x, acc),
+                    4 => $f::<4>(w, x, acc),
+                    _ => {}
+                }
+            }
+        };
+    }
+    if be == Backend::Avx512 {
+        go!(fma_512);
+    } else {
+        go!(fma_256);
+    }
+    true
+}
+
+/// # Safety
+/// AVX-512F; `w.len() ≥ R·x.len()`, `acc.len() ≥ R`.
+#[target_feature(enable = "avx512f")]
+unsafe fn fma_512<const R: usize>(w: &[f32], x: &[f32], acc: &mut [[f32; LANES]]) {
+    let k = x.len();
+    let mut a = [_mm512_setzero_ps(); R];
+    for (r, av) in a.iter_mut().enumerate() {
+        // SAFETY: 16 f32 of a `[f32; 16]`.
+        *av = unsafe { _mm512_loadu_ps(acc[r].as_ptr()) };
+    }
+    let (wp, xp) = (w.as_ptr(), x.as_ptr());
+    let full = k / LANES * LANES;
+    let mut i = 0;
+    while i < full {
+        // SAFETY: `i + 16 ≤ k`: 16 values of `x` and of each row of `w`.
+        unsafe {
+            let xv = _mm512_loadu_ps(xp.add(i));
+            for (r, av) in a.iter_mut().enumerate() {
+                *av = _mm512_fmadd_ps(_mm512_loadu_ps(wp.add(r * k + i)), xv, *av);
+            }
+        }
+        i += LANES;
+    }
+    if full < k {
+        let m = ((1u32 << (k - full)) - 1) as u16;
+        // SAFETY: masked loads read only the `k − full` values left; masked lanes keep `acc`.
+        unsafe {
+            let xv = _mm512_maskz_loadu_ps(m, xp.add(full));
+            for (r, av) in a.iter_mut().enumerate() {
+                // `mask3` keeps the accumulator where the mask is off.
+                *av = _mm512_mask3_fmadd_ps(_mm512_maskz_loadu_ps(m, wp.add(r * k + full)), xv, *av, m);
+            }
+        }
+    }
+    for (r, av) in a.iter().enumerate() {
+        // SAFETY: 16 f32 of a `[f32; 16]`.
+        unsafe { _mm512_storeu_ps(acc[r].as_mut_ptr(), *av) };
+    }
+}
+
+/// # Safety
+/// AVX2 and FMA; `w.len() ≥ R·x.len()`, `acc.len() ≥ R`.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn fma_256<const R: usize>(w: &[f32], x: &[f32], acc: &mut [[f32; LANES]]) {
+    let k = x.len();
+    let mut a = [[_mm256_setzero_ps(); 2]; R];
+    for (r, av) in a.iter_mut().enumerate() {
+        // SAFETY: 16 f32 of a `[f32; 16]`, in two halves.
+        unsafe {
+            av[0] = _mm256_loadu_ps(acc[r].as_ptr());
+            av[1] = _mm256_loadu_ps(acc[r].as_ptr().add(8));
+        }
+    }
+    let (wp, xp) = (w.as_ptr(), x.as_ptr());
+    let full = k / LANES * LANES;
+    let mut i = 0;
+    while i < full {
+        // SAFETY: `i + 16 ≤ k`: 16 values of `x` and of each row of `w`.
+        unsafe {
+            let x0 = _mm256_loadu_ps(xp.add(i));
+            let x1 = _mm256_loadu_ps(xp.add(i + 8));
+            for (r, av) in a.iter_mut().enumerate() {
+                av[0] = _mm256_fmadd_ps(_mm256_loadu_ps(wp.add(r * k + i)), x0, av[0]);
+                av[1] = _mm256_fmadd_ps(_mm256_loadu_ps(wp.add(r * k + i + 8)), x1, av[1]);
+            }
+        }
+        i += LANES;
+    }
+    for (r, av) in a.iter().enumerate() {
+        // SAFETY: 16 f32 of a `[f32; 16]`, in two halves.
+        unsafe {
+            _mm256_storeu_ps(acc[r].as_mut_ptr(), av[0]);
+            _mm256_storeu_ps(acc[r].as_mut_ptr().add(8), av[1]);
+        }
+    }
+    // The tail (fewer than 16 values) in scalar FMAs, lane by lane as the portable code.
+    for (r, ac) in acc.iter_mut().enumerate().take(R) {
+        for j in 0..k - full {
+            ac[j] = w[r * k + full + j].mul_add(x[full + j], ac[j]);
         }
     }
 }

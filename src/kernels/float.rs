@@ -5,7 +5,7 @@ use core::marker::PhantomData;
 
 use super::activations::{ActivationFormat, QuantizedActivations};
 use super::{best, check_format, check_y, effective_backend, for_rows, shape_error, KernelError};
-use crate::arch::kernels::table_decode;
+use crate::arch::kernels::{e4m3_decode, e5m2_decode, table_decode};
 use crate::bulk::{Backend, FastSpec};
 use crate::minifloat::{Minifloat, Spec};
 
@@ -192,7 +192,15 @@ impl<S: Spec> MinifloatMatrix<S> {
             while i0 < rows.end {
                 let i1 = (i0 + 4).min(rows.end);
                 let nr = i1 - i0;
-                table_decode(backend, &S::TABLE, &self.codes[i0 * k..i1 * k], &mut wf[..nr * k]);
+                let (src, dst) = (&self.codes[i0 * k..i1 * k], &mut wf[..nr * k]);
+                let id = core::any::TypeId::of::<S>();
+                if id == core::any::TypeId::of::<crate::minifloat::E4M3FN>() {
+                    e4m3_decode(backend, src, dst);
+                } else if id == core::any::TypeId::of::<crate::minifloat::E5M2>() {
+                    e5m2_decode(backend, src, dst);
+                } else {
+                    table_decode(backend, &S::TABLE, src, dst);
+                }
                 let rs = self.row_scales.as_ref().map(|s| &s[i0..i1]);
                 super::int::fma_block(backend, &wf[..nr * k], nr, x, &mut y[i0..], n, rs);
                 i0 = i1;

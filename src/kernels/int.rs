@@ -2,7 +2,7 @@
 //! integers) against INT8 activations, and the float path for MX float elements.
 
 use super::activations::QuantizedActivations;
-use crate::arch::kernels::{combine_i64, fma_rows1, fma_rows4, fold16, int_block_dots, IntWeights, Out, LANES};
+use crate::arch::kernels::{combine_i64, fma_rows, fold16, int_block_dots, IntWeights, Out, LANES};
 use crate::block::{BlockScaled, Element, Outer, ScaleEncoding, Scheme};
 use crate::bulk::{Backend, FastSpec};
 
@@ -300,13 +300,7 @@ pub(crate) fn fma_block(
     let mut out = [0f32; 4];
     for j in 0..qa.m {
         let x = &qa.xf[j * k..(j + 1) * k];
-        if nrows == 4 {
-            fma_rows4(backend, w, x, &mut out);
-        } else {
-            for i in 0..nrows {
-                fma_rows1(backend, &w[i * k..(i + 1) * k], x, &mut out[i..i + 1]);
-            }
-        }
+        fma_rows(backend, &w[..nrows * k], x, &mut out[..nrows]);
         for i in 0..nrows {
             let t = out[i];
             y[j * y_stride + i] = match row_scales {
