@@ -165,6 +165,7 @@ fn reference(w: &BlockMatrix, x: &[f32]) -> Vec<f32> {
 /// product, the term), at most n/16 additions per accumulator, four fold levels and the row
 /// scale (n = blocks, or K on the float path), each a relative error ≤ u, doubled for the
 /// second-order terms and the rounding of x̂ itself.
+#[allow(clippy::needless_range_loop)]
 fn check_bound(w: &BlockMatrix, x: &[f32], y: &[f32], what: &str) {
     let qa = QuantizedActivations::for_matrix(w, x, 1).unwrap();
     let xh = qa.dequantize(0);

@@ -96,11 +96,11 @@ pub(crate) fn effective_int(backend: Backend) -> Backend {
 /// Leaves per chunk and their element width, or `None` where the fast path does not apply.
 fn leaves(w: IntWeights<'_>, v: usize) -> Option<usize> {
     let g = if matches!(w, IntWeights::Nibbles { .. }) { 8 } else { 4 };
-    if v % g != 0 {
+    if !v.is_multiple_of(g) {
         return None;
     }
     let l = v / g;
-    (l.is_power_of_two() && l <= 16 || l % 16 == 0).then_some(l)
+    (l.is_power_of_two() && l <= 16 || l.is_multiple_of(16)).then_some(l)
 }
 
 /// The x86 kernels of [`super::kernels::int_block_dots`] (same contract, checked there);

@@ -159,7 +159,7 @@ impl QuantizedActivations {
         x: &[f32],
         m: usize,
     ) -> Result<QuantizedActivations, KernelError> {
-        let k = if m == 0 { 0 } else { x.len() / m };
+        let k = x.len().checked_div(m).unwrap_or(0);
         if (m == 0 && !x.is_empty()) || m.checked_mul(k) != Some(x.len()) {
             return Err(KernelError::Shape { m, k: None, len: x.len() });
         }
@@ -222,8 +222,8 @@ impl QuantizedActivations {
             }
             let sc = qv.scales();
             if two {
-                for b in 0..nblocks {
-                    a.sxi[r * nb_pad + b] = sc[b] as i32;
+                for (o, &c) in a.sxi[r * nb_pad..r * nb_pad + nblocks].iter_mut().zip(sc) {
+                    *o = c as i32;
                 }
                 a.gamma[r] = qv.row_scale();
             } else {

@@ -134,6 +134,7 @@ fn unpack_row(codes: &[u8], bits: u32, k: usize, out: &mut [u8]) {
 /// exact block sums into `sc.d` (row `i`, vector `r` at `(i·rows + r)·nb_pad`) when `fused` is
 /// false, else steps 3–4 of the documented order into `sc.acc` (scales from `sc.sw`, stride
 /// `nb_pad`).
+#[allow(clippy::too_many_arguments)]
 fn tile_dots(
     backend: Backend,
     p: &IntPlan,
