@@ -7,6 +7,13 @@ use crate::bulk::Backend;
 
 /// The longest activation vector (weight block) the integer kernels take: block sums of up to
 /// 65536 products of `|w| ≤ 128` and `|x| ≤ 127` stay below `2^31`.
+///
+/// ```
+/// use lowp::block::{BlockMatrix, ScaleEncoding, Scheme};
+/// let s = Scheme::vsq(8, lowp::kernels::MAX_VECTOR_LEN + 8, ScaleEncoding::F32).unwrap();
+/// let w = BlockMatrix::quantize(&s, &[1.0; 8], 1, 8).unwrap();
+/// assert!(w.gemv(&[1.0; 8]).is_err());   // KernelError::Unsupported
+/// ```
 pub const MAX_VECTOR_LEN: usize = 65536;
 
 /// How a weight matrix wants its activations (see [`BlockMatrix::activation_format`]).
@@ -33,6 +40,11 @@ pub enum ActivationFormat {
     /// of activations.
     Int8TwoLevel {
         /// Elements per vector.
+    /// ```
+    /// use lowp::kernels::{ActivationFormat, QuantizedActivations};
+    /// let q = QuantizedActivations::new(ActivationFormat::Int8 { vector_len: 16 }, &[1.0; 40], 2).unwrap();
+    /// assert_eq!(q.k(), 20);
+    /// ```
         vector_len: usize,
         /// Bits of the per-vector integer scale (8 here).
         scale_bits: u8,
@@ -64,6 +76,12 @@ impl ActivationFormat {
     }
 
     /// The block scheme that quantizes the activations (`None` for [`F32`](Self::F32)).
+    ///
+    /// ```
+    /// use lowp::kernels::ActivationFormat;
+    /// assert_eq!(ActivationFormat::Int8 { vector_len: 32 }.scheme().unwrap().to_string(), "vsq-int8-v32");
+    /// assert_eq!(ActivationFormat::F32.scheme(), None);
+    /// ```
     pub fn scheme(self) -> Option<Scheme> {
         match self {
             ActivationFormat::Int8 { vector_len } => Scheme::vsq(8, vector_len, ScaleEncoding::F32).ok(),
@@ -254,14 +272,29 @@ impl QuantizedActivations {
     }
 
     /// Vectors in the batch.
+    /// ```
+    /// use lowp::kernels::{ActivationFormat, QuantizedActivations};
+    /// let q = QuantizedActivations::new(ActivationFormat::Int8 { vector_len: 16 }, &[1.0; 40], 2).unwrap();
+    /// assert_eq!(q.m(), 2);
+    /// ```
     pub fn m(&self) -> usize {
         self.m
     }
     /// Elements per vector.
+    /// ```
+    /// use lowp::kernels::{ActivationFormat, QuantizedActivations};
+    /// let q = QuantizedActivations::new(ActivationFormat::Int8 { vector_len: 16 }, &[1.0; 40], 2).unwrap();
+    /// assert_eq!(q.k(), 20);
+    /// ```
     pub fn k(&self) -> usize {
         self.k
     }
     /// The format.
+    /// ```
+    /// use lowp::kernels::{ActivationFormat, QuantizedActivations};
+    /// let q = QuantizedActivations::new(ActivationFormat::Int8 { vector_len: 16 }, &[1.0; 40], 2).unwrap();
+    /// assert_eq!(q.format(), ActivationFormat::Int8 { vector_len: 16 });
+    /// ```
     pub fn format(&self) -> ActivationFormat {
         self.format
     }
@@ -270,8 +303,11 @@ impl QuantizedActivations {
     ///
     /// ```
     /// use lowp::kernels::{ActivationFormat, QuantizedActivations};
-    /// let q = QuantizedActivations::new(ActivationFormat::Int8 { vector_len: 8 }, &[1.0, -0.5, 0.25, 0.0], 1).unwrap();
-    /// assert_eq!(q.dequantize(0), vec![1.0, -0.5, 0.25, 0.0]);
+    /// let x = [1.0f32, -0.5, 0.25, 0.0];
+    /// let q = QuantizedActivations::new(ActivationFormat::Int8 { vector_len: 8 }, &x, 1).unwrap();
+    /// for (a, b) in q.dequantize(0).iter().zip(&x) {
+    ///     assert!((a - b).abs() <= 0.5 / 127.0);      // half a step of the scale amax / 127
+    /// }
     /// ```
     pub fn dequantize(&self, j: usize) -> Vec<f32> {
         assert!(j < self.m, "vector {j} of {}", self.m);

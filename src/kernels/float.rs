@@ -112,22 +112,52 @@ impl<S: Spec> MinifloatMatrix<S> {
     }
 
     /// Rows.
+    /// ```
+    /// use lowp::kernels::{MinifloatMatrix, RowScale};
+    /// use lowp::minifloat::E4M3FN;
+    /// let w = MinifloatMatrix::<E4M3FN>::quantize(&[1.0, 2.0, 3.0, 4.0], 2, 2, RowScale::None).unwrap();
+    /// assert_eq!(w.rows(), 2);
+    /// ```
     pub fn rows(&self) -> usize {
         self.rows
     }
     /// Columns (K).
+    /// ```
+    /// use lowp::kernels::{MinifloatMatrix, RowScale};
+    /// use lowp::minifloat::E4M3FN;
+    /// let w = MinifloatMatrix::<E4M3FN>::quantize(&[1.0, 2.0, 3.0, 4.0], 2, 2, RowScale::None).unwrap();
+    /// assert_eq!(w.cols(), 2);
+    /// ```
     pub fn cols(&self) -> usize {
         self.cols
     }
     /// The codes, row-major.
+    /// ```
+    /// use lowp::kernels::{MinifloatMatrix, RowScale};
+    /// use lowp::minifloat::E4M3FN;
+    /// let w = MinifloatMatrix::<E4M3FN>::quantize(&[1.0, 2.0, 3.0, 4.0], 2, 2, RowScale::None).unwrap();
+    /// assert_eq!(w.codes(), &[0x38, 0x40, 0x44, 0x48]);
+    /// ```
     pub fn codes(&self) -> &[u8] {
         &self.codes
     }
     /// The row scales, if any.
+    /// ```
+    /// use lowp::kernels::{MinifloatMatrix, RowScale};
+    /// use lowp::minifloat::E4M3FN;
+    /// let w = MinifloatMatrix::<E4M3FN>::quantize(&[1.0, 2.0, 3.0, 4.0], 2, 2, RowScale::None).unwrap();
+    /// assert_eq!(w.row_scales(), None);
+    /// ```
     pub fn row_scales(&self) -> Option<&[f32]> {
         self.row_scales.as_deref()
     }
     /// The values (code value · row scale, rounded once to `f32`), row-major.
+    /// ```
+    /// use lowp::kernels::{MinifloatMatrix, RowScale};
+    /// use lowp::minifloat::E4M3FN;
+    /// let w = MinifloatMatrix::<E4M3FN>::quantize(&[1.0, 2.0, 3.0, 4.0], 2, 2, RowScale::None).unwrap();
+    /// assert_eq!(w.dequantize(), vec![1.0, 2.0, 3.0, 4.0]);
+    /// ```
     pub fn dequantize(&self) -> Vec<f32> {
         self.codes
             .iter()
@@ -142,23 +172,56 @@ impl<S: Spec> MinifloatMatrix<S> {
             .collect()
     }
 
-    /// `y = W · x`.
+    /// `y = W · x` on the fastest backend.
+    /// ```
+    /// use lowp::kernels::{MinifloatMatrix, RowScale};
+    /// use lowp::minifloat::E4M3FN;
+    /// let w = MinifloatMatrix::<E4M3FN>::quantize(&[1.0, 2.0, 3.0, 4.0], 2, 2, RowScale::None).unwrap();
+    /// assert_eq!(w.gemv(&[1.0, 1.0]).unwrap(), vec![3.0, 7.0]);
+    /// ```
     pub fn gemv(&self, x: &[f32]) -> Result<Vec<f32>, KernelError> {
         self.gemm_on(best(), x, 1)
     }
-    /// [`gemv`](Self::gemv) on a chosen backend.
+    /// [`gemv`](Self::gemv) on a chosen backend (the same bits on each).
+    /// ```
+    /// use lowp::kernels::{MinifloatMatrix, RowScale};
+    /// use lowp::minifloat::E4M3FN;
+    /// let w = MinifloatMatrix::<E4M3FN>::quantize(&[1.0, 2.0, 3.0, 4.0], 2, 2, RowScale::None).unwrap();
+    /// let x = [0.1f32, 0.7];
+    /// assert_eq!(w.gemv_on(lowp::bulk::Backend::Portable, &x).unwrap(), w.gemv(&x).unwrap());
+    /// ```
     pub fn gemv_on(&self, backend: Backend, x: &[f32]) -> Result<Vec<f32>, KernelError> {
         self.gemm_on(backend, x, 1)
     }
-    /// [`gemv`](Self::gemv) into `y`.
+    /// [`gemv`](Self::gemv) into `y` (`y.len() == rows`).
+    /// ```
+    /// use lowp::kernels::{MinifloatMatrix, RowScale};
+    /// use lowp::minifloat::E4M3FN;
+    /// let w = MinifloatMatrix::<E4M3FN>::quantize(&[1.0, 2.0, 3.0, 4.0], 2, 2, RowScale::None).unwrap();
+    /// let mut y = [0.0; 2];
+    /// w.gemv_into(&[1.0, 0.0], &mut y).unwrap();
+    /// assert_eq!(y, [1.0, 3.0]);
+    /// ```
     pub fn gemv_into(&self, x: &[f32], y: &mut [f32]) -> Result<(), KernelError> {
         self.gemm_into_on(best(), x, 1, y)
     }
     /// `Y = X · Wᵀ` (`x` row-major `m × cols`, result `m × rows`; row `j` equals `gemv(x_j)`).
+    /// ```
+    /// use lowp::kernels::{MinifloatMatrix, RowScale};
+    /// use lowp::minifloat::E4M3FN;
+    /// let w = MinifloatMatrix::<E4M3FN>::quantize(&[1.0, 2.0, 3.0, 4.0], 2, 2, RowScale::None).unwrap();
+    /// assert_eq!(w.gemm(&[1.0, 0.0, 0.0, 1.0], 2).unwrap(), vec![1.0, 3.0, 2.0, 4.0]);
+    /// ```
     pub fn gemm(&self, x: &[f32], m: usize) -> Result<Vec<f32>, KernelError> {
         self.gemm_on(best(), x, m)
     }
     /// [`gemm`](Self::gemm) on a chosen backend.
+    /// ```
+    /// use lowp::kernels::{MinifloatMatrix, RowScale};
+    /// use lowp::minifloat::E4M3FN;
+    /// let w = MinifloatMatrix::<E4M3FN>::quantize(&[1.0, 2.0, 3.0, 4.0], 2, 2, RowScale::None).unwrap();
+    /// assert_eq!(w.gemm_on(lowp::bulk::Backend::Avx2, &[1.0; 4], 2).unwrap(), vec![3.0, 7.0, 3.0, 7.0]);
+    /// ```
     pub fn gemm_on(&self, backend: Backend, x: &[f32], m: usize) -> Result<Vec<f32>, KernelError> {
         if m.checked_mul(self.cols) != Some(x.len()) {
             return Err(shape_error(m, self.cols, x.len()));
@@ -167,11 +230,26 @@ impl<S: Spec> MinifloatMatrix<S> {
         self.gemm_into_on(backend, x, m, &mut y)?;
         Ok(y)
     }
-    /// [`gemm`](Self::gemm) into `y`.
+    /// [`gemm`](Self::gemm) into `y` (`y.len() == m · rows`).
+    /// ```
+    /// use lowp::kernels::{MinifloatMatrix, RowScale};
+    /// use lowp::minifloat::E4M3FN;
+    /// let w = MinifloatMatrix::<E4M3FN>::quantize(&[1.0, 2.0, 3.0, 4.0], 2, 2, RowScale::None).unwrap();
+    /// let mut y = [0.0; 4];
+    /// w.gemm_into(&[1.0; 4], 2, &mut y).unwrap();
+    /// assert_eq!(y, [3.0, 7.0, 3.0, 7.0]);
+    /// ```
     pub fn gemm_into(&self, x: &[f32], m: usize, y: &mut [f32]) -> Result<(), KernelError> {
         self.gemm_into_on(best(), x, m, y)
     }
     /// [`gemm_into`](Self::gemm_into) on a chosen backend.
+    /// ```
+    /// use lowp::kernels::{MinifloatMatrix, RowScale};
+    /// use lowp::minifloat::E4M3FN;
+    /// let w = MinifloatMatrix::<E4M3FN>::quantize(&[1.0, 2.0, 3.0, 4.0], 2, 2, RowScale::None).unwrap();
+    /// let mut y = [0.0; 4];
+    /// assert!(w.gemm_into_on(lowp::bulk::Backend::Portable, &[1.0; 4], 2, &mut y[..3]).is_err());
+    /// ```
     pub fn gemm_into_on(&self, backend: Backend, x: &[f32], m: usize, y: &mut [f32]) -> Result<(), KernelError> {
         if m.checked_mul(self.cols) != Some(x.len()) {
             return Err(shape_error(m, self.cols, x.len()));
@@ -180,7 +258,18 @@ impl<S: Spec> MinifloatMatrix<S> {
         let qa = QuantizedActivations::new(ActivationFormat::F32, x, m)?;
         self.gemm_prepared_on(backend, &qa, y)
     }
-    /// `Y = X · Wᵀ` for prepared ([`ActivationFormat::F32`]) activations.
+    /// `Y = X · Wᵀ` for prepared ([`ActivationFormat::F32`]) activations (checked finite once,
+    /// reusable across matrices).
+    /// ```
+    /// use lowp::kernels::{MinifloatMatrix, RowScale};
+    /// use lowp::minifloat::E4M3FN;
+    /// let w = MinifloatMatrix::<E4M3FN>::quantize(&[1.0, 2.0, 3.0, 4.0], 2, 2, RowScale::None).unwrap();
+    /// use lowp::kernels::{ActivationFormat, QuantizedActivations};
+    /// let x = QuantizedActivations::new(ActivationFormat::F32, &[1.0, 1.0], 1).unwrap();
+    /// let mut y = [0.0; 2];
+    /// w.gemm_prepared_on(lowp::bulk::Backend::best(), &x, &mut y).unwrap();
+    /// assert_eq!(y, [3.0, 7.0]);
+    /// ```
     pub fn gemm_prepared_on(&self, backend: Backend, x: &QuantizedActivations, y: &mut [f32]) -> Result<(), KernelError> {
         check_format(ActivationFormat::F32, self.cols, x)?;
         check_y(y, x.m, self.rows)?;
