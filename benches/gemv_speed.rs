@@ -85,7 +85,9 @@ fn gemv(c: &mut Criterion) {
     }
     let e4 = MinifloatMatrix::<E4M3FN>::quantize(&wf, N, N, RowScale::PerRow).expect("finite");
     g.throughput(Throughput::Bytes((N * N + 4 * N) as u64));
-    g.bench_function(BenchmarkId::new("hot", "e4m3-dense"), |b| b.iter(|| e4.gemv_into(black_box(&x), &mut y).unwrap()));
+    g.bench_function(BenchmarkId::new("hot", "e4m3-dense"), |b| {
+        b.iter(|| e4.gemv_into(black_box(&x), &mut y).unwrap())
+    });
     let copies = COLD_BYTES.div_ceil(N * N).max(2);
     let es: Vec<_> = (0..copies).map(|_| e4.clone()).collect();
     let mut i = 0;
@@ -122,7 +124,9 @@ fn gemm(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("lowp", name), |b| b.iter(|| w.gemm_into(black_box(&x), M, &mut y).unwrap()));
     }
     let e4 = MinifloatMatrix::<E4M3FN>::quantize(&wf, N, N, RowScale::PerRow).expect("finite");
-    g.bench_function(BenchmarkId::new("lowp", "e4m3-dense"), |b| b.iter(|| e4.gemm_into(black_box(&x), M, &mut y).unwrap()));
+    g.bench_function(BenchmarkId::new("lowp", "e4m3-dense"), |b| {
+        b.iter(|| e4.gemm_into(black_box(&x), M, &mut y).unwrap())
+    });
     g.finish();
 }
 

@@ -47,7 +47,11 @@ fn main() {
             ws[i].gemv_into(&x[..N], &mut y[..N]).unwrap()
         });
         let gemm = min_time(5, || w.gemm_into(&x, 64, &mut y).unwrap()) / 1e3;
-        println!("| {name} | {:.2} | {hot:.0} | {cold:.0} | {:.1} | {gemm:.2} |", bytes as f64 / (1 << 20) as f64, bytes as f64 / cold / 1e3);
+        println!(
+            "| {name} | {:.2} | {hot:.0} | {cold:.0} | {:.1} | {gemm:.2} |",
+            bytes as f64 / (1 << 20) as f64,
+            bytes as f64 / cold / 1e3
+        );
     }
     let e4 = MinifloatMatrix::<E4M3FN>::quantize(&wf, N, N, RowScale::PerRow).unwrap();
     let es: Vec<_> = (0..6).map(|_| e4.clone()).collect();
@@ -58,7 +62,10 @@ fn main() {
         es[i].gemv_into(&x[..N], &mut y[..N]).unwrap()
     });
     let gemm = min_time(3, || e4.gemm_into(&x, 64, &mut y).unwrap()) / 1e3;
-    println!("| e4m3 dense (per-row scale) | 16.02 | {hot:.0} | {cold:.0} | {:.1} | {gemm:.2} |", 16.02 * 1.048576 / cold * 1e3);
+    println!(
+        "| e4m3 dense (per-row scale) | 16.02 | {hot:.0} | {cold:.0} | {:.1} | {gemm:.2} |",
+        16.02 * 1.048576 / cold * 1e3
+    );
     // f32 yardstick: a row-by-row GEMV (16 lanes, vectorised by the compiler).
     let wf2 = wf.clone();
     let f32gemv = |w: &[f32], y: &mut [f32]| {

@@ -111,7 +111,9 @@ pub(crate) fn int_block_dots(
         }
     }
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    let out = match super::x86_kernels::int_block_dots(backend, w, codes, wrows, wstride, v, nchunks, x, xs, xsum, ss, rows, out) {
+    let out = match super::x86_kernels::int_block_dots(
+        backend, w, codes, wrows, wstride, v, nchunks, x, xs, xsum, ss, rows, out,
+    ) {
         None => return,
         Some(out) => out,
     };

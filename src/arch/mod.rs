@@ -5,12 +5,12 @@
 //! Every kernel here has a portable twin and must give the same bits; the crate's `unsafe`
 //! lives only here.
 
+#[cfg(feature = "std")]
+pub(crate) mod kernels;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 pub(crate) mod x86;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 pub(crate) mod x86_kernels;
-#[cfg(feature = "std")]
-pub(crate) mod kernels;
 
 /// Run-time multiversioning of a portable `#[inline(always)]` body: defines
 /// `fn name(backend: Backend, args…)` that runs `body(args…)` compiled under

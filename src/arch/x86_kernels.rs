@@ -216,7 +216,11 @@ fn hadd2_512(a: __m512i, b: __m512i) -> __m512i {
 /// `nchunks·16` values; `d[(i·R + r)·ds..]` `nchunks·16` values; `a.l` = `leaves(w, v)`, equal
 /// to `LC` when `LC` is 1, 2, 4 or 8, a multiple of 16 when `LC` is 16.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(w: IntWeights<'_>, a: &Args<'_>, out: &mut Out<'_>) {
+unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(
+    w: IntWeights<'_>,
+    a: &Args<'_>,
+    out: &mut Out<'_>,
+) {
     let (lut, offset) = match w {
         IntWeights::Nibbles { lut, offset } => {
             // SAFETY: `lut` is 16 readable bytes.
@@ -325,7 +329,11 @@ fn hadd2_256(a: V16, b: V16) -> V16 {
 /// # Safety
 /// As [`dots_vnni`], with AVX2 instead of the AVX-512 features.
 #[target_feature(enable = "avx2")]
-unsafe fn dots_avx2<const R: usize, const NIB: bool, const LC: usize>(w: IntWeights<'_>, a: &Args<'_>, out: &mut Out<'_>) {
+unsafe fn dots_avx2<const R: usize, const NIB: bool, const LC: usize>(
+    w: IntWeights<'_>,
+    a: &Args<'_>,
+    out: &mut Out<'_>,
+) {
     let (lut, offset) = match w {
         IntWeights::Nibbles { lut, offset } => {
             // SAFETY: `lut` is 16 readable bytes.
@@ -370,8 +378,7 @@ unsafe fn dots_avx2<const R: usize, const NIB: bool, const LC: usize>(w: IntWeig
                                 let xe = _mm256_loadu_si256(xo.cast());
                                 let xd = _mm256_loadu_si256(xo.add(64).cast());
                                 // Pair sums ≤ 2·24·127 each, their sum ≤ 12192: no saturation.
-                                let p16 =
-                                    _mm256_add_epi16(_mm256_maddubs_epi16(lo, xe), _mm256_maddubs_epi16(hi, xd));
+                                let p16 = _mm256_add_epi16(_mm256_maddubs_epi16(lo, xe), _mm256_maddubs_epi16(hi, xd));
                                 sr[slot][h] = _mm256_add_epi32(sr[slot][h], _mm256_madd_epi16(p16, ones));
                             }
                         } else {

@@ -40,11 +40,11 @@ pub enum ActivationFormat {
     /// of activations.
     Int8TwoLevel {
         /// Elements per vector.
-    /// ```
-    /// use lowp::kernels::{ActivationFormat, QuantizedActivations};
-    /// let q = QuantizedActivations::new(ActivationFormat::Int8 { vector_len: 16 }, &[1.0; 40], 2).unwrap();
-    /// assert_eq!(q.k(), 20);
-    /// ```
+        /// ```
+        /// use lowp::kernels::{ActivationFormat, QuantizedActivations};
+        /// let q = QuantizedActivations::new(ActivationFormat::Int8 { vector_len: 16 }, &[1.0; 40], 2).unwrap();
+        /// assert_eq!(q.k(), 20);
+        /// ```
         vector_len: usize,
         /// Bits of the per-vector integer scale (8 here).
         scale_bits: u8,
@@ -319,8 +319,9 @@ impl QuantizedActivations {
                     (self.q[j * self.stride + i] as f64 * self.sx[j * self.nb_pad + i / v] as f64) as f32
                 }
                 ActivationFormat::Int8TwoLevel { .. } => {
-                    (self.q[j * self.stride + i] as f64 * self.sxi[j * self.nb_pad + i / v] as f64 * self.gamma[j] as f64)
-                        as f32
+                    (self.q[j * self.stride + i] as f64
+                        * self.sxi[j * self.nb_pad + i / v] as f64
+                        * self.gamma[j] as f64) as f32
                 }
             })
             .collect()

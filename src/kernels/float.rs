@@ -99,7 +99,12 @@ impl<S: Spec> MinifloatMatrix<S> {
     /// assert_eq!(w.gemv(&[1.0, 1.0]).unwrap(), vec![1.5]);
     /// assert!(MinifloatMatrix::<E4M3FN>::from_codes(vec![0x38], 1, 2, None).is_err());
     /// ```
-    pub fn from_codes(codes: Vec<u8>, rows: usize, cols: usize, row_scales: Option<Vec<f32>>) -> Result<Self, KernelError> {
+    pub fn from_codes(
+        codes: Vec<u8>,
+        rows: usize,
+        cols: usize,
+        row_scales: Option<Vec<f32>>,
+    ) -> Result<Self, KernelError> {
         if rows.checked_mul(cols) != Some(codes.len()) {
             return Err(KernelError::Shape { m: rows, k: Some(cols), len: codes.len() });
         }
@@ -270,7 +275,12 @@ impl<S: Spec> MinifloatMatrix<S> {
     /// w.gemm_prepared_on(lowp::bulk::Backend::best(), &x, &mut y).unwrap();
     /// assert_eq!(y, [3.0, 7.0]);
     /// ```
-    pub fn gemm_prepared_on(&self, backend: Backend, x: &QuantizedActivations, y: &mut [f32]) -> Result<(), KernelError> {
+    pub fn gemm_prepared_on(
+        &self,
+        backend: Backend,
+        x: &QuantizedActivations,
+        y: &mut [f32],
+    ) -> Result<(), KernelError> {
         check_format(ActivationFormat::F32, self.cols, x)?;
         check_y(y, x.m, self.rows)?;
         let backend = effective_backend(backend);

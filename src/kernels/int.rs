@@ -243,7 +243,9 @@ pub(crate) fn int_tile(
                 let j = j0 + r;
                 let o = i * rows + r;
                 let big = combine_i64(backend, &sc.d[o * ds..o * ds + n], &sc.swi, &qa.sxi[j * ds..j * ds + n]);
-                out[o] = big as f32 * (t.row_scales[i] * qa.gamma[j]);
+                // One f64 rounding of `D · (γ_w · γ_x)` (the γ product is exact in f64, and so is
+                // `D` below 2^53), then one to f32: no f32 underflow of the γ product.
+                out[o] = (big as f64 * (t.row_scales[i] as f64 * qa.gamma[j] as f64)) as f32;
             }
         }
     } else {

@@ -54,8 +54,10 @@
 //! per-row `f32` `γ_w`) stays integer to the end: the activations are two-level too
 //! ([`ActivationFormat::Int8TwoLevel`]: INT8 codes, an unsigned 8-bit scale `S_x,v` per vector
 //! and one `f32` `γ_x` per activation vector), and
-//! `y_r = (Σ_v S_w,v · S_x,v · d_v as f32) · (γ_w · γ_x)`: the sum exact in `i64`, then three
-//! `f32` roundings (the conversion, `γ_w · γ_x`, the product).
+//! `y_r = D · γ_w · γ_x` with `D = Σ_v S_w,v · S_x,v · d_v` exact in `i64`, computed as
+//! `((D as f64) · (γ_w as f64 · γ_x as f64)) as f32`: `γ_w · γ_x` is exact in `f64` (and so
+//! is `D` below 2^53), so there are two roundings, the product in `f64` and then to `f32` (no
+//! `f32` underflow of the γ product, which an `f32` version would suffer for tiny scales).
 //!
 //! # The float path
 //!
@@ -197,7 +199,13 @@ fn best() -> Backend {
 const ROW_TILE: usize = 8;
 
 /// `y = W · x` for the rows `rows` of `w`, into `y` (row-major `m × w.rows()`).
-fn block_gemm_rows(backend: Backend, w: &BlockMatrix, qa: &QuantizedActivations, rows: core::ops::Range<usize>, y: &mut [f32]) {
+fn block_gemm_rows(
+    backend: Backend,
+    w: &BlockMatrix,
+    qa: &QuantizedActivations,
+    rows: core::ops::Range<usize>,
+    y: &mut [f32],
+) {
     let n = w.rows();
     let s = *w.scheme();
     let mut sc = Scratch::default();
@@ -432,7 +440,12 @@ impl BlockMatrix {
     /// let wrong = QuantizedActivations::new(ActivationFormat::F32, &[0.5; 32], 1).unwrap();
     /// assert!(w.gemm_prepared_on(Backend::Portable, &wrong, &mut [0.0]).is_err());
     /// ```
-    pub fn gemm_prepared_on(&self, backend: Backend, x: &QuantizedActivations, y: &mut [f32]) -> Result<(), KernelError> {
+    pub fn gemm_prepared_on(
+        &self,
+        backend: Backend,
+        x: &QuantizedActivations,
+        y: &mut [f32],
+    ) -> Result<(), KernelError> {
         check_format(self.activation_format(), self.cols(), x)?;
         check_y(y, x.m, self.rows())?;
         let backend = effective_backend(backend);
@@ -493,7 +506,12 @@ pub fn dot(row: &impl BlockScaled, x: &QuantizedActivations, j: usize) -> Result
 /// assert_eq!(dot_on(Backend::Portable, &w, &qx, 0).unwrap(), 100.0);
 /// assert!(dot_on(Backend::Portable, &w, &qx, 1).is_err());   // one vector only
 /// ```
-pub fn dot_on(backend: Backend, row: &impl BlockScaled, x: &QuantizedActivations, j: usize) -> Result<f32, KernelError> {
+pub fn dot_on(
+    backend: Backend,
+    row: &impl BlockScaled,
+    x: &QuantizedActivations,
+    j: usize,
+) -> Result<f32, KernelError> {
     let s = *row.scheme();
     check_format(ActivationFormat::for_scheme(&s), row.len(), x)?;
     if j >= x.m {
