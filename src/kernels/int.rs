@@ -2,7 +2,7 @@
 //! integers) against INT8 activations, and the float path for MX float elements.
 
 use super::activations::QuantizedActivations;
-use crate::arch::kernels::{combine_i64, fma_rows, fold16, int_block_dots, IntWeights, Out, LANES};
+use crate::arch::kernels::{combine_i64, e4m3_decode, e5m2_decode, fma_rows, fold16, int_block_dots, IntWeights, Out, LANES};
 use crate::block::{BlockScaled, Element, Outer, ScaleEncoding, Scheme};
 use crate::bulk::{Backend, FastSpec};
 
@@ -283,7 +283,27 @@ pub(crate) fn float_rows<R: BlockScaled>(
     sc.wf.clear();
     sc.wf.resize(rows.len() * k, 0.0);
     for (i, r) in rows.iter().enumerate() {
-        r.dequantize_into_on(backend, &mut sc.wf[i * k..(i + 1) * k]).expect("row length");
+        let out = &mut sc.wf[i * k..(i + 1) * k];
+        let s = r.scheme();
+        let fp8 = matches!(s.element(), Element::E4M3 | Element::E5M2);
+        if fp8 && s.scale() == ScaleEncoding::E8M0 && s.outer() == Outer::None && s.block_len() > 0 {
+            // MXFP8: the element decoded by arithmetic, times the power of two `X` in `f32` —
+            // one rounding of the exact `element · X`, which is what `dequantize` returns.
+            if s.element() == Element::E4M3 {
+                e4m3_decode(backend, &r.codes()[..k], out);
+            } else {
+                e5m2_decode(backend, &r.codes()[..k], out);
+            }
+            let mut x = vec![0f32; r.num_blocks()];
+            decode_scales(s, r.scales(), x.len(), 1.0, &mut x);
+            for (chunk, &xv) in out.chunks_mut(s.block_len()).zip(&x) {
+                for v in chunk {
+                    *v *= xv;
+                }
+            }
+        } else {
+            r.dequantize_into_on(backend, out).expect("row length");
+        }
     }
     fma_block(backend, &sc.wf, rows.len(), qa, y, y_stride, None);
 }

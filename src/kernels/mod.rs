@@ -198,6 +198,9 @@ fn best() -> Backend {
 /// Weight rows per GEMM tile (their codes stay in L1 while every activation row passes).
 const ROW_TILE: usize = 8;
 
+/// Activation rows per integer kernel call (each weight load meets this many).
+const GEMM_ROWS: usize = 2;
+
 /// `y = W · x` for the rows `rows` of `w`, into `y` (row-major `m × w.rows()`).
 fn block_gemm_rows(
     backend: Backend,
@@ -228,7 +231,7 @@ fn block_gemm_rows(
                 };
                 let mut j0 = 0;
                 while j0 < qa.m {
-                    let jr = (qa.m - j0).min(4);
+                    let jr = (qa.m - j0).min(GEMM_ROWS);
                     int::int_tile(backend, &p, &s, &tile, qa, j0, jr, &mut out, &mut sc);
                     for i in 0..t1 - t0 {
                         for jj in 0..jr {
