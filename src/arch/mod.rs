@@ -1,6 +1,8 @@
 //! Architecture-specific SIMD kernels, chosen at run time: the hand-written conversion kernels
-//! of [`crate::bulk`] (`x86`), and the run-time multiversioned builds of the block quantizer
-//! and the posit slice operations (`multiversion!` below).
+//! of [`crate::bulk`] (`x86`), the integer and float kernels of `crate::kernels`
+//! (`x86_kernels`, with their portable twins in `kernels`), and `multiversion!`, which the
+//! block quantizer and the posit slice operations invoke beside their own portable bodies to
+//! get AVX2/AVX-512 builds of them picked at run time. Nothing here imports those callers.
 //!
 //! Every kernel here has a portable twin and must give the same bits. The crate's `unsafe`
 //! code (blocks and functions) lives only here; the only other `unsafe` are the `unsafe impl`s
@@ -49,9 +51,9 @@ macro_rules! multiversion {
                 use crate::bulk::Backend;
                 match backend {
                     // SAFETY: `supports` checked that the CPU has AVX-512F.
-                    Backend::Avx512 if x86::supports(backend) => return unsafe { avx512 $(::<$($g),*>)? ($($a),*) },
+                    Backend::Avx512 if crate::arch::x86::supports(backend) => return unsafe { avx512 $(::<$($g),*>)? ($($a),*) },
                     // SAFETY: `supports` checked that the CPU has AVX2.
-                    Backend::Avx2 if x86::supports(backend) => return unsafe { avx2 $(::<$($g),*>)? ($($a),*) },
+                    Backend::Avx2 if crate::arch::x86::supports(backend) => return unsafe { avx2 $(::<$($g),*>)? ($($a),*) },
                     _ => {}
                 }
             }
@@ -61,38 +63,6 @@ macro_rules! multiversion {
     };
 }
 
-#[cfg(feature = "std")]
-use crate::block::Scheme;
-use crate::posit::{Posit, Width, WidthStorage};
-
-multiversion! {
-    #[cfg(feature = "std")]
-    /// One row of block-scaled quantization ([`crate::block::quantize::quantize_row_body`]).
-    fn quantize_row(s: &Scheme, x: &[f32], outer: f32, codes: &mut [u8], scales: &mut [u8]) -> Result<(), usize>
-        = crate::block::quantize::quantize_row_body;
-}
-
-multiversion! {
-    #[cfg(feature = "std")]
-    /// The block quantizer's scan ([`crate::block::quantize::scan_body`]).
-    fn scan(x: &[f32]) -> (f32, Option<usize>) = crate::block::quantize::scan_body;
-}
-
-multiversion! {
-    #[cfg(feature = "std")]
-    /// One row of block-scaled dequantization ([`crate::block::dequantize_row_body`]).
-    fn dequantize_row(s: &Scheme, codes: &[u8], scales: &[u8], row_scale: f32, out: &mut [f32])
-        = crate::block::dequantize_row_body;
-}
-
-multiversion! {
-    /// `out[i] = a[i] OP b[i]` ([`crate::posit::bulk::binary_body`]).
-    fn posit_binary<const N: u32, const ES: u32, const OP: u8>(a: &[Posit<N, ES>], b: &[Posit<N, ES>], out: &mut [Posit<N, ES>])
-        where [Width<N>: WidthStorage] = crate::posit::bulk::binary_body;
-}
-
-multiversion! {
-    /// `out[i] = √a[i]` ([`crate::posit::bulk::sqrt_body`]).
-    fn posit_sqrt<const N: u32, const ES: u32>(a: &[Posit<N, ES>], out: &mut [Posit<N, ES>])
-        where [Width<N>: WidthStorage] = crate::posit::bulk::sqrt_body;
-}
+// Each module invokes the macro beside its own bodies (block/quantize.rs, block/storage.rs,
+// posit/bulk.rs): the dispatch and its `unsafe` stay here, the imports run downhill.
+pub(crate) use multiversion;

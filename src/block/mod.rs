@@ -61,5 +61,4 @@ mod storage;
 
 pub use scheme::{Element, NonFinite, Outer, ScaleEncoding, ScaleRule, Scheme, SchemeError};
 pub use stats::ErrorStats;
-pub(crate) use storage::dequantize_row_body;
 pub use storage::{BlockMatrix, BlockRow, BlockScaled, BlockVector, QuantizeError};

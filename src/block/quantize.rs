@@ -36,9 +36,11 @@ fn abs_bits(x: f32) -> u32 {
     x.to_bits() & 0x7fff_ffff
 }
 
-/// One pass over data: the largest finite magnitude (0 when there is none) and the index of
-/// the first non-finite value, if any.
-pub(crate) use crate::arch::scan;
+crate::arch::multiversion! {
+    /// One pass over data: the largest finite magnitude (0 when there is none) and the index
+    /// of the first non-finite value, if any ([`scan_body`], on a chosen backend).
+    fn scan(x: &[f32]) -> (f32, Option<usize>) = scan_body;
+}
 
 /// The body of [`scan`], inlined into each backend's variant. Unsigned integer maxima of the
 /// magnitude bits (finite magnitudes order as their bits do; NaN and ∞ are above
@@ -232,11 +234,14 @@ pub(crate) fn pow2_f32(e: i32) -> f32 {
     }
 }
 
-/// Quantize one row `x` of a scheme into `codes` (packed, `row_code_bytes`) and `scales`
-/// (packed block scales), given the row's outer scale (1 when there is none), on `backend`
-/// (the same bits on each: the SIMD variants compile this same code for wider registers).
-/// `Err(i)`: `x[i]` is the first non-finite value and the scheme makes no NaN blocks.
-pub(crate) use crate::arch::quantize_row;
+crate::arch::multiversion! {
+    /// Quantize one row `x` of a scheme into `codes` (packed, `row_code_bytes`) and `scales`
+    /// (packed block scales), given the row's outer scale (1 when there is none), on `backend`
+    /// (the same bits on each: the SIMD variants compile this same code for wider registers).
+    /// `Err(i)`: `x[i]` is the first non-finite value and the scheme makes no NaN blocks.
+    fn quantize_row(s: &Scheme, x: &[f32], outer: f32, codes: &mut [u8], scales: &mut [u8]) -> Result<(), usize>
+        = quantize_row_body;
+}
 
 /// The body of [`quantize_row`], inlined into each backend's variant.
 #[inline(always)]

@@ -297,8 +297,11 @@ pub trait BlockScaled {
     }
 }
 
-/// Dequantize a packed row on `backend` (the same bits on each).
-pub(crate) use crate::arch::dequantize_row;
+crate::arch::multiversion! {
+    /// Dequantize a packed row on `backend` (the same bits on each; [`dequantize_row_body`]).
+    fn dequantize_row(s: &Scheme, codes: &[u8], scales: &[u8], row_scale: f32, out: &mut [f32])
+        = dequantize_row_body;
+}
 
 /// Dequantize a packed row (see [`block_factors`] for why each value is rounded once).
 #[inline(always)]
