@@ -494,29 +494,59 @@ const OUT_LEN: usize = MAX_EXACT_DIGITS + 360;
 /// assert_eq!(format!("{:>6}|{:+}", Float8E4M3FN::from_f64(0.1), Float8E4M3FN::from_f64(2.0)), "   0.1|+2");
 /// ```
 pub fn fmt_shortest<T: LowpFloat>(v: T, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let (neg, sig, exp) = match v.to_exact() {
+    let bits = v.to_bits();
+    let reads_back = |x: Exact| T::round_exact(x, Rounding::NearestEven, T::DEFAULT_OVERFLOW).to_bits() == bits;
+    fmt_shortest_by(v.to_exact(), v.to_f64(), reads_back, f)
+}
+
+/// [`fmt_shortest`] of a value given as its exact value `x` (and `as_f64`, the same value as an
+/// `f64`, printed for the specials, zeros and an explicit precision), for formats known only
+/// at run time: `reads_back` tells whether a candidate decimal, read exactly, rounds
+/// (nearest-even) back to the value.
+pub(crate) fn fmt_shortest_by(
+    x: Exact,
+    as_f64: f64,
+    reads_back: impl Fn(Exact) -> bool,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    let (neg, sig, exp) = match x {
         Exact::Finite { neg, sig, exp, sticky: false }
             if f.precision().is_none() && (-PRINT_EXP_LIMIT..=PRINT_EXP_LIMIT).contains(&exp) =>
         {
             (neg, sig, exp)
         }
         // NaN, ±∞, ±0, an explicit precision: exactly like f64 (the value is an f64).
-        _ => return fmt::Display::fmt(&v.to_f64(), f),
+        _ => return fmt::Display::fmt(&as_f64, f),
     };
     let mut digits = [0u8; MAX_EXACT_DIGITS];
     let (n, point) = match exact_digits(sig, exp, &mut digits) {
         Some(d) => d,
-        None => return fmt::Display::fmt(&v.to_f64(), f),
+        None => return fmt::Display::fmt(&as_f64, f),
     };
     let exact = digits.get(..n).unwrap_or(&[]);
     let mut short = [0u8; MAX_EXACT_DIGITS];
-    let (len, point) = shortest(v, neg, exact, point, &mut short);
+    let (len, point) = shortest(|d, p| reads_back(decimal_to_exact(neg, d, &[], p)), exact, point, &mut short);
     let mut out = Cursor { buf: [0u8; OUT_LEN], len: 0 };
     plain_notation(short.get(..len).unwrap_or(&[]), point, &mut out);
     match out.as_str() {
         Some(s) => f.pad_integral(!neg, "", s),
-        None => fmt::Display::fmt(&v.to_f64(), f),
+        None => fmt::Display::fmt(&as_f64, f),
     }
+}
+
+/// Write every digit of `sig·2^exp` (`sig ≥ 1`, `|exp| ≤ 1100`: every finite nonzero `f64`) in
+/// plain notation, without a sign: no exponent, no rounding (the value is a dyadic rational,
+/// so its decimal expansion is finite). An error if it does not fit (never in that range).
+#[cfg(feature = "alloc")]
+pub(crate) fn write_exact(sig: u64, exp: i32, w: &mut impl fmt::Write) -> fmt::Result {
+    if !(-PRINT_EXP_LIMIT..=PRINT_EXP_LIMIT).contains(&exp) {
+        return Err(fmt::Error);
+    }
+    let mut digits = [0u8; MAX_EXACT_DIGITS];
+    let (n, point) = exact_digits(sig, exp, &mut digits).ok_or(fmt::Error)?;
+    let mut out = Cursor { buf: [0u8; OUT_LEN], len: 0 };
+    plain_notation(digits.get(..n).unwrap_or(&[]), point, &mut out);
+    w.write_str(out.as_str().ok_or(fmt::Error)?)
 }
 
 /// [`Display`](fmt::Display) of any [`LowpFloat`] through [`fmt_shortest`] (for formats whose
@@ -574,18 +604,20 @@ fn exact_digits(sig: u64, exp: i32, out: &mut [u8; MAX_EXACT_DIGITS]) -> Option<
     Some((n, point))
 }
 
-/// The shortest decimal reading back to `v`, given `v`'s exact digits `0.(exact)·10^point`:
-/// for n = 1, 2, … the n-digit decimals just below (truncation) and just above it are tried
-/// with [`parse`]'s own rounding; the first n where one reads back wins, the closer one if
-/// both do (an exact tie: the one above). The set of decimals rounding to `v` is an interval
-/// around `v`, so if neither neighbour is in it no other n-digit decimal is. Returns
-/// `(len, point)` of the digits written to `out`.
-fn shortest<T: LowpFloat>(v: T, neg: bool, exact: &[u8], point: i64, out: &mut [u8; MAX_EXACT_DIGITS]) -> (usize, i64) {
-    let reads_back = |digits: &[u8], point: i64| -> bool {
-        let d = trim_trailing_zeros(digits);
-        let x = T::round_exact(decimal_to_exact(neg, d, &[], point), Rounding::NearestEven, T::DEFAULT_OVERFLOW);
-        x.to_bits() == v.to_bits()
-    };
+/// The shortest decimal reading back to a value `v`, given its exact digits
+/// `0.(exact)·10^point`: for n = 1, 2, … the n-digit decimals just below (truncation) and just
+/// above it are tried with `reads_back(digits, point)` (does `0.(digits)·10^point`, digits
+/// without trailing zeros, round back to `v` by [`parse`]'s own rounding?); the first n where
+/// one reads back wins, the closer one if both do (an exact tie: the one above). The set of
+/// decimals rounding to `v` is an interval around `v`, so if neither neighbour is in it no
+/// other n-digit decimal is. Returns `(len, point)` of the digits written to `out`.
+fn shortest(
+    reads_back: impl Fn(&[u8], i64) -> bool,
+    exact: &[u8],
+    point: i64,
+    out: &mut [u8; MAX_EXACT_DIGITS],
+) -> (usize, i64) {
+    let reads_back = |digits: &[u8], point: i64| reads_back(trim_trailing_zeros(digits), point);
     for n in 1..exact.len() {
         let (lower, tail) = exact.split_at(n);
         // The n-digit decimal above: lower + one unit in the last place.

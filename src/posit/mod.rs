@@ -206,7 +206,7 @@ fn stochastic_in_value_space(kept: u64, n: u32, es: u32, sig: u64, exp: i32, sti
 }
 
 /// The name of posit<N, ES> as bytes: `posit16` for ES = 2 (the standard), else `posit16e1`.
-const fn name_bytes(n: u32, es: u32) -> ([u8; 12], usize) {
+pub(crate) const fn name_bytes(n: u32, es: u32) -> ([u8; 12], usize) {
     let mut b = [0u8; 12];
     let p = b"posit";
     let mut i = 0;

@@ -9,10 +9,10 @@ use std::io::Write;
 
 use lowp::dot::{dot_with, exfma_with, exsdotp_with, exvsum_with, Accumulate};
 use lowp::dynamic::FormatId;
-use lowp::rng::SplitMix64;
 use lowp::{LowpFloat, Overflow, Rounding};
 
-use super::{bad, each_line_keeping_blank, parse_code, parse_u64, value_text, Fail, Out, RoundingArg};
+use crate::args::{LineRounding, RoundingArg};
+use crate::io::{bad, each_line_keeping_blank, parse_code, value_text, Fail, Out};
 
 /// A mixed-precision operation of `lowp op`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,38 +195,24 @@ pub(crate) struct Settings {
 pub(crate) fn cmd(out: &mut Out, st: Settings) -> Result<(), Fail> {
     let Settings { src, op, dst, rounding, overflow, how, values } = st;
     check_pair(op, src, dst)?;
-    let mut rng = match rounding {
-        RoundingArg::Seeded(s) => Some(SplitMix64::new(s)),
-        _ => None,
-    };
+    let mut rounding = LineRounding::new(rounding);
     let mut codes: Vec<u64> = Vec::new();
     // `dot` reads a blank line as the empty sum; the fused operations skip blank lines.
     each_line_keeping_blank(out, op == Mixed::Dot, |text, out| {
         let mut toks: Vec<&str> =
             text.split(|c: char| c.is_whitespace() || c == ',').filter(|t| !t.is_empty()).collect();
-        let r = match rounding {
-            RoundingArg::Fixed(r) => r,
-            RoundingArg::Seeded(_) => Rounding::Stochastic(rng.as_mut().map_or(0, SplitMix64::next_u32)),
-            RoundingArg::PerLine => match toks.pop() {
-                None => {
-                    return bad(format!(
-                        "`{text}`: --rounding stochastic needs the 32 random bits as the last token of the line \
+        let r = rounding.next(
+            || toks.pop(),
+            || {
+                format!(
+                    "`{text}`: --rounding stochastic needs the 32 random bits as the last token of the line \
 (e.g. `{} 0x80000000`)",
-                        op.layout()
-                    ))
-                }
-                Some(b) => match parse_u64(b).and_then(|b| u32::try_from(b).ok()) {
-                    Some(b) => Rounding::Stochastic(b),
-                    None => {
-                        return bad(format!(
-                            "invalid random bits `{b}`: expected a 32-bit integer (decimal or 0x..) as the last \
-token (--rounding stochastic)"
-                        ))
-                    }
-                },
+                    op.layout()
+                )
             },
-        };
-        let bits_note = if matches!(rounding, RoundingArg::PerLine) { ", then the random bits" } else { "" };
+            " as the last token (--rounding stochastic)",
+        )?;
+        let bits_note = if rounding.per_line() { ", then the random bits" } else { "" };
         let c = match op.sources() {
             Some(n) => {
                 if toks.len() != n + 1 {
