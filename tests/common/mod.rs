@@ -5,6 +5,8 @@ use lowp::{LowpFloat, Rounding};
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "reference")]
+pub mod codes;
 
 /// The deterministic rounding modes (stochastic ones are added with random bits by callers).
 pub const ALL_MODES: [Rounding; 4] = [Rounding::NearestEven, Rounding::TowardZero, Rounding::Up, Rounding::Down];
