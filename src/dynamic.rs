@@ -690,94 +690,31 @@ fn trim_zeros(s: &[u8]) -> &[u8] {
 // The fused dot product.
 // ---------------------------------------------------------------------------------------------
 
-/// Least significant bit of [`WideAcc`]: below `minpos² = 2^-960` of every posit here
-/// (and below the unit of any product of two posit significands).
+/// Least significant bit of the exact accumulator of [`exact_dot`]: below `minpos² = 2^-960`
+/// of every posit here (and below the unit of any product of two posit significands).
 const WIDE_LSB: i32 = -1152;
-/// Limbs of [`WideAcc`]: 2368 bits, from `2^-1152` to `2^1215` (two's complement): room for
-/// `2^190` products of magnitude up to `maxpos² ≤ 2^960` — no line of input comes near.
+/// Limbs of that accumulator: 2368 bits, from `2^-1152` to `2^1215` (two's complement): room
+/// for `2^190` products of magnitude up to `maxpos² ≤ 2^960` — no line of input comes near.
 const WIDE_LIMBS: usize = 37;
-
-/// An exact fixed-point accumulator (Kulisch), wide enough for every posit<N ≤ 32, ES ≤ 4>.
-struct WideAcc([u64; WIDE_LIMBS]);
-
-impl WideAcc {
-    /// Add `±sig·2^exp` (`exp ≥ WIDE_LSB`) exactly.
-    fn add(&mut self, neg: bool, sig: u128, exp: i32) {
-        debug_assert!(exp >= WIDE_LSB);
-        let shift = (exp - WIDE_LSB) as u32;
-        let (limb, bit) = ((shift / 64) as usize, shift % 64);
-        // sig·2^bit spans three limbs.
-        let (s0, s1) = (sig as u64, (sig >> 64) as u64);
-        let parts =
-            if bit == 0 { [s0, s1, 0] } else { [s0 << bit, (s1 << bit) | (s0 >> (64 - bit)), s1 >> (64 - bit)] };
-        let mut carry = false;
-        for (i, slot) in self.0.iter_mut().enumerate().skip(limb) {
-            let p = parts.get(i - limb).copied().unwrap_or(0);
-            if i - limb >= parts.len() && !carry {
-                break;
-            }
-            let (r, c1, c2);
-            if neg {
-                let (d, b1) = slot.overflowing_sub(p);
-                (r, c2) = d.overflowing_sub(u64::from(carry));
-                c1 = b1;
-            } else {
-                let (t, a1) = slot.overflowing_add(p);
-                (r, c2) = t.overflowing_add(u64::from(carry));
-                c1 = a1;
-            }
-            *slot = r;
-            carry = c1 || c2;
-        }
-    }
-
-    /// The exact sum as an [`Exact`] (its top 64 bits, the rest as the sticky flag).
-    fn to_exact(&self) -> Exact {
-        let mut m = self.0;
-        let neg = m[WIDE_LIMBS - 1] >> 63 == 1;
-        if neg {
-            // Two's complement: invert and add one.
-            let mut carry = true;
-            for limb in m.iter_mut() {
-                let (v, c) = (!*limb).overflowing_add(u64::from(carry));
-                *limb = v;
-                carry = c;
-            }
-        }
-        let Some(top) = m.iter().rposition(|&l| l != 0) else {
-            return Exact::Zero { neg: false };
-        };
-        // Bit index (from the accumulator's lsb) of the leading one.
-        let lead = top as u32 * 64 + 63 - m[top].leading_zeros();
-        if lead < 64 {
-            return Exact::Finite { neg, sig: m[0], exp: WIDE_LSB, sticky: false };
-        }
-        let low = lead - 63; // the sig's unit bit
-        let bit_at = |i: u32| (m[(i / 64) as usize] >> (i % 64)) & 1;
-        let (w, b) = ((low / 64) as usize, low % 64);
-        let sig = if b == 0 { m[w] } else { (m[w] >> b) | (m[w + 1] << (64 - b)) };
-        let sticky = m[..w].iter().any(|&l| l != 0) || (b > 0 && m[w] & ((1u64 << b) - 1) != 0);
-        debug_assert_eq!(bit_at(lead), 1);
-        Exact::Finite { neg, sig, exp: WIDE_LSB + low as i32, sticky }
-    }
-}
 
 /// `a1·b1 + a2·b2 + …` from the codes `a1 b1 a2 b2 …`, exactly (a Kulisch accumulator, as the
 /// quire does), then rounded once by `round`; NaR when any operand is NaR (`to_exact` gives NaN).
 fn exact_dot(codes: &[u64], to_exact: impl Fn(u64) -> Exact, round: impl Fn(Exact) -> u64) -> u64 {
-    let mut acc = WideAcc([0; WIDE_LIMBS]);
+    // The crate's one Kulisch accumulator (`dot::kulisch`), sized for every posit here.
+    let mut acc = [0u64; crate::dot::kulisch::MAX_LIMBS];
     for pair in codes.chunks_exact(2) {
         match (to_exact(pair[0]), to_exact(pair[1])) {
             (Exact::Nan, _) | (_, Exact::Nan) | (Exact::Inf { .. }, _) | (_, Exact::Inf { .. }) => {
                 return round(Exact::Nan)
             }
             (Exact::Finite { neg: na, sig: sa, exp: ea, .. }, Exact::Finite { neg: nb, sig: sb, exp: eb, .. }) => {
-                acc.add(na ^ nb, sa as u128 * sb as u128, ea + eb)
+                let t = crate::dot::kulisch::Term::new(na ^ nb, sa as u128 * sb as u128, ea + eb);
+                crate::dot::kulisch::add_term(&mut acc, WIDE_LIMBS, t, WIDE_LSB);
             }
             _ => {} // a zero product
         }
     }
-    round(acc.to_exact())
+    round(crate::dot::kulisch::to_exact(&acc, WIDE_LIMBS, WIDE_LSB))
 }
 // ---------------------------------------------------------------------------------------------
 // Errors.

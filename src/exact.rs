@@ -207,7 +207,7 @@ fn bitlen(x: u128) -> i32 {
 
 /// Narrow a 128-bit exact significand to 64 bits, folding lost bits into `sticky`.
 #[inline]
-fn compress(neg: bool, sig: u128, exp: i32, sticky: bool) -> Exact {
+pub(crate) fn compress(neg: bool, sig: u128, exp: i32, sticky: bool) -> Exact {
     debug_assert!(sig != 0);
     let len = bitlen(sig);
     if len <= 64 {

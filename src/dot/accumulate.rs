@@ -3,8 +3,10 @@
 use core::fmt;
 use core::str::FromStr;
 
-use super::DotError;
+use super::{exfma_with, exsdotp_with, DotError, ExactAccumulator};
+use crate::exact::Exact;
 use crate::format::{LowpFloat, Overflow, Rounding};
+use crate::rng::SplitMix64;
 
 /// How a dot product accumulates: each discipline is specified here step by step, so that a
 /// hardware designer can reproduce it bit for bit.
@@ -22,15 +24,16 @@ use crate::format::{LowpFloat, Overflow, Rounding};
 /// use lowp::dot::{dot, dot_with, Accumulate};
 /// use lowp::{Float8E4M3FN, LowpFloat, Overflow, Rounding};
 /// use half::f16;
-/// let a: Vec<Float8E4M3FN> = [1.0, 0.001953125, 0.001953125, 0.001953125].map(Float8E4M3FN::from_f64).to_vec();
-/// let b: Vec<Float8E4M3FN> = [1.0, 1.0, 1.0, 1.0].map(Float8E4M3FN::from_f64).to_vec();
-/// // Each 2^-9 is below half an f16 ulp of 1 (2^-11): rounding after every product loses them.
-/// let exact: f16 = dot(&a, &b, Accumulate::Exact).unwrap();
-/// let fma: f16 = dot(&a, &b, Accumulate::FmaChain).unwrap();
-/// assert_eq!(exact.to_f64(), 1.0 + 3.0 / 512.0);
+/// let a: Vec<Float8E4M3FN> = [1.0, 0.015625, 0.015625, 0.015625].map(Float8E4M3FN::from_f64).to_vec();
+/// // Each product 2^-12 is below half an f16 ulp of 1 (2^-11): rounding after every product
+/// // loses them, one rounding at the end keeps 3 · 2^-12 (to the nearest f16, 1 + 2^-10).
+/// let exact: f16 = dot(&a, &a, Accumulate::Exact).unwrap();
+/// let fma: f16 = dot(&a, &a, Accumulate::FmaChain).unwrap();
+/// assert_eq!(exact.to_f64(), 1.0 + 1.0 / 1024.0);
 /// assert_eq!(fma.to_f64(), 1.0);
+/// let b = &a[..3];
 /// assert!(dot::<_, f32>(&a, &b[..3], Accumulate::F32).is_err());
-/// # let _ = dot_with::<Float8E4M3FN, f32>(&a, &b, Accumulate::ExsdotpChain, Rounding::NearestEven, Overflow::NonSaturating);
+/// # let _ = dot_with::<Float8E4M3FN, f32>(&a, &a, Accumulate::ExsdotpChain, Rounding::NearestEven, Overflow::NonSaturating);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -145,6 +148,68 @@ pub fn dot_with<S: LowpFloat, D: LowpFloat>(
     if a.len() != b.len() {
         return Err(DotError::LengthMismatch { left: a.len(), right: b.len() });
     }
-    let _ = (how, rounding, overflow);
-    todo!()
+    let mut steps = Steps::new(rounding);
+    match how {
+        Accumulate::Exact => {
+            let mut acc = ExactAccumulator::<S>::new();
+            for (&x, &y) in a.iter().zip(b) {
+                acc.add_product(x, y);
+            }
+            Ok(acc.round(steps.next(), overflow))
+        }
+        Accumulate::ExsdotpChain => {
+            let mut acc = D::round_exact(Exact::Zero { neg: false }, Rounding::NearestEven, overflow);
+            let pairs = a.len() / 2;
+            for (x, y) in a.chunks_exact(2).zip(b.chunks_exact(2)) {
+                acc = exsdotp_with(x[0], y[0], x[1], y[1], acc, steps.next(), overflow);
+            }
+            if a.len() % 2 == 1 {
+                acc = exfma_with(a[2 * pairs], b[2 * pairs], acc, steps.next(), overflow);
+            }
+            Ok(acc)
+        }
+        Accumulate::FmaChain => {
+            let mut acc = D::round_exact(Exact::Zero { neg: false }, Rounding::NearestEven, overflow);
+            for (&x, &y) in a.iter().zip(b) {
+                acc = exfma_with(x, y, acc, steps.next(), overflow);
+            }
+            Ok(acc)
+        }
+        Accumulate::F32 => {
+            let mut lanes = [0f32; 16];
+            for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
+                lanes[i % 16] += x.to_f32() * y.to_f32();
+            }
+            for h in [8, 4, 2, 1] {
+                for j in 0..h {
+                    lanes[j] += lanes[j + h];
+                }
+            }
+            Ok(D::round_exact(Exact::from_f32(lanes[0]), steps.next(), overflow))
+        }
+    }
+}
+
+/// The rounding of each step: the caller's, or for stochastic rounding fresh bits per step
+/// from `SplitMix64::new(r as u64)`.
+struct Steps {
+    rounding: Rounding,
+    rng: SplitMix64,
+}
+
+impl Steps {
+    fn new(rounding: Rounding) -> Steps {
+        let seed = match rounding {
+            Rounding::Stochastic(r) => r as u64,
+            _ => 0,
+        };
+        Steps { rounding, rng: SplitMix64::new(seed) }
+    }
+    #[inline(always)]
+    fn next(&mut self) -> Rounding {
+        match self.rounding {
+            Rounding::Stochastic(_) => Rounding::Stochastic(self.rng.next_u32()),
+            r => r,
+        }
+    }
 }

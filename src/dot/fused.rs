@@ -16,8 +16,27 @@
 //!    [`Rounding::Down`] where it is `−0` (IEEE 754 §6.3). A nonzero sum that rounds to zero
 //!    keeps its sign.
 
-use crate::exact::Exact;
+use super::kulisch::{sum_terms, Specials, Term, Value};
 use crate::format::{LowpFloat, Overflow, Rounding};
+
+/// Round the exact sum of `addends` once to `D` (the module's contract).
+#[inline(always)]
+fn fused_sum<D: LowpFloat>(addends: &[Value], rounding: Rounding, overflow: Overflow) -> D {
+    let mut specials = Specials::NONE;
+    let mut terms = [Term { neg: false, sig: 1, exp: 0 }; 3];
+    let mut n = 0;
+    for &v in addends {
+        if let Some(t) = specials.record(v) {
+            terms[n] = t;
+            n += 1;
+        }
+    }
+    let x = match specials.special() {
+        Some(s) => s,
+        None => sum_terms(&terms[..n]).unwrap_or_else(|| specials.zero(rounding)),
+    };
+    D::round_exact(x, rounding, overflow)
+}
 
 /// `c + a·b` with `a`, `b` in `S` and `c` in `D`: exact, rounded once to `D` (nearest-even,
 /// `D`'s default overflow rule) — the expanding FMA. See the module's contract.
@@ -27,8 +46,10 @@ use crate::format::{LowpFloat, Overflow, Rounding};
 /// use lowp::{Float8E4M3FN, LowpFloat};
 /// use half::f16;
 /// let a = Float8E4M3FN::from_f64(448.0);
-/// let y = exfma(a, a, f16::from_f64(-200704.0)); // 448² = 200704 is far above f16's max, but the sum is exact
-/// assert_eq!(y.to_f64(), 0.0);
+/// let y = exfma(a, a, -200703.0f32); // 448² = 200704, exactly
+/// assert_eq!(y, 1.0);
+/// let z = exfma(a, a, f16::from_f64(-60000.0)); // 140704 rounds once, to f16's +∞
+/// assert!(z.is_infinite());
 /// ```
 #[inline]
 pub fn exfma<S: LowpFloat, D: LowpFloat>(a: S, b: S, c: D) -> D {
@@ -43,14 +64,13 @@ pub fn exfma<S: LowpFloat, D: LowpFloat>(a: S, b: S, c: D) -> D {
 /// use half::f16;
 /// let a = Float8E5M2::from_f64(0.25);
 /// let c = f16::from_f64(1.0);
-/// // 1 + 2^-4 · 2^-8 is not an f16: toward zero gives 1, up gives 1 + 2^-10.
-/// let tiny = Float8E5M2::from_f64(1.0 / 256.0);
+/// // 1 + 2^-10 · 2^-2 is not an f16: toward zero gives 1, up gives 1 + 2^-10.
+/// let tiny = Float8E5M2::from_f64(1.0 / 1024.0);
 /// assert_eq!(exfma_with(tiny, a, c, Rounding::TowardZero, Overflow::NonSaturating).to_f64(), 1.0);
 /// assert_eq!(exfma_with(tiny, a, c, Rounding::Up, Overflow::NonSaturating).to_f64(), 1.0 + 1.0 / 1024.0);
 /// ```
 pub fn exfma_with<S: LowpFloat, D: LowpFloat>(a: S, b: S, c: D, rounding: Rounding, overflow: Overflow) -> D {
-    let _ = (a, b, c, rounding, overflow);
-    todo!()
+    fused_sum(&[Value::of(c), Value::of(a).mul(Value::of(b))], rounding, overflow)
 }
 
 /// `c + a0·b0 + a1·b1` with the `a`/`b` in `S` and `c` in `D`: both products and the sum
@@ -62,13 +82,12 @@ pub fn exfma_with<S: LowpFloat, D: LowpFloat>(a: S, b: S, c: D, rounding: Roundi
 /// use lowp::dot::{exsdotp, exfma};
 /// use lowp::{Float8E5M2, LowpFloat};
 /// use half::f16;
-/// let big = Float8E5M2::from_f64(256.0);
-/// let one = Float8E5M2::from_f64(1.0);
-/// let c = f16::from_f64(1.0);
-/// // 1 + 65536 − 65536: one rounding keeps the 1; rounding after each product loses it.
-/// assert_eq!(exsdotp(big, big, -big, big, c).to_f64(), 1.0);
-/// assert_eq!(exfma(-big, big, exfma(big, big, c)).to_f64(), 0.0);
-/// # let _ = one;
+/// let big = Float8E5M2::from_f64(4096.0);
+/// // 1 + 2^24 − 2^24 in f32: one rounding keeps the 1; rounding after each product loses it.
+/// assert_eq!(exsdotp(big, big, -big, big, 1.0f32), 1.0);
+/// assert_eq!(exfma(-big, big, exfma(big, big, 1.0f32)), 0.0);
+/// // Into f16, 2^24 alone would overflow; the exact sum does not.
+/// assert_eq!(exsdotp(big, big, -big, big, f16::from_f64(1.0)).to_f64(), 1.0);
 /// ```
 #[inline]
 pub fn exsdotp<S: LowpFloat, D: LowpFloat>(a0: S, b0: S, a1: S, b1: S, c: D) -> D {
@@ -93,8 +112,9 @@ pub fn exsdotp_with<S: LowpFloat, D: LowpFloat>(
     rounding: Rounding,
     overflow: Overflow,
 ) -> D {
-    let _ = (a0, b0, a1, b1, c, rounding, overflow);
-    todo!()
+    let p0 = Value::of(a0).mul(Value::of(b0));
+    let p1 = Value::of(a1).mul(Value::of(b1));
+    fused_sum(&[Value::of(c), p0, p1], rounding, overflow)
 }
 
 /// `c + a0 + a1` with `a0`, `a1` in `S` and `c` in `D`: exact, rounded once to `D`
@@ -122,7 +142,5 @@ pub fn exvsum<S: LowpFloat, D: LowpFloat>(a0: S, a1: S, c: D) -> D {
 /// assert!(y == 0.0 && y.is_sign_negative()); // an exact zero sum is −0 when rounding down
 /// ```
 pub fn exvsum_with<S: LowpFloat, D: LowpFloat>(a0: S, a1: S, c: D, rounding: Rounding, overflow: Overflow) -> D {
-    let _ = (a0, a1, c, rounding, overflow);
-    let _ = Exact::Nan;
-    todo!()
+    fused_sum(&[Value::of(c), Value::of(a0), Value::of(a1)], rounding, overflow)
 }

@@ -7,6 +7,7 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use super::{Posit, Width, WidthStorage};
+use crate::dot::kulisch;
 use crate::exact::Exact;
 use crate::format::{LowpFloat, Overflow, Rounding};
 
@@ -362,22 +363,7 @@ where
     #[inline(always)]
     fn add_magnitude(limbs: &mut [u64; MAX_LIMBS], p: u64, off: i32) {
         debug_assert!(p != 0 && off + Self::BASE >= 0);
-        let pos = (off + Self::BASE) as u32;
-        let i = (pos / 64) as usize;
-        debug_assert!(i + 1 < Self::LIMBS);
-        let (i0, i1) = (i & (MAX_LIMBS - 1), (i + 1) & (MAX_LIMBS - 1));
-        let v = (p as u128) << (pos % 64);
-        let cur = (limbs[i1] as u128) << 64 | limbs[i0] as u128;
-        let (sum, mut carry) = cur.overflowing_add(v);
-        limbs[i0] = sum as u64;
-        limbs[i1] = (sum >> 64) as u64;
-        let mut j = i + 2;
-        while carry && j < Self::LIMBS {
-            let (x, c) = limbs[j & (MAX_LIMBS - 1)].overflowing_add(1);
-            limbs[j & (MAX_LIMBS - 1)] = x;
-            carry = c;
-            j += 1;
-        }
+        kulisch::add_magnitude(limbs, Self::LIMBS, p, (off + Self::BASE) as u32);
     }
 
     /// Add another quire exactly (NaR if either is NaR).
@@ -418,12 +404,7 @@ where
     /// assert_eq!(q.to_posit(), -P32::from_f64(0.1));
     /// ```
     pub fn negate(&mut self) {
-        let mut carry = true;
-        for x in &mut self.limbs[..Self::LIMBS] {
-            let (v, c) = (!*x).overflowing_add(carry as u64);
-            *x = v;
-            carry = c;
-        }
+        kulisch::negate(&mut self.limbs, Self::LIMBS);
         // Only −2^(Q−1) has no negation in range.
         self.check_range();
     }
@@ -476,33 +457,7 @@ where
         if self.is_nar() {
             return Exact::Nan;
         }
-        let l = Self::LIMBS;
-        let neg = (self.limbs[l - 1] as i64) < 0;
-        let mut m = [0u64; MAX_LIMBS];
-        if neg {
-            let mut carry = true;
-            for (d, &s) in m[..l].iter_mut().zip(&self.limbs[..l]) {
-                let (v, c) = (!s).overflowing_add(carry as u64);
-                *d = v;
-                carry = c;
-            }
-        } else {
-            m[..l].copy_from_slice(&self.limbs[..l]);
-        }
-        let Some(top) = (0..l).rev().find(|&j| m[j] != 0) else {
-            return Exact::Zero { neg: false };
-        };
-        let t = 64 * top as u32 + 63 - m[top].leading_zeros(); // the leading one's bit
-        if t < 64 {
-            return Exact::Finite { neg, sig: m[0], exp: -Self::FRAC_BITS - Self::BASE, sticky: false };
-        }
-        // The 64 bits from t − 63 up to t; everything below folds into sticky (and then the
-        // significand is full width, as `Exact` requires).
-        let lo = t - 63;
-        let (li, ls) = ((lo / 64) as usize, lo % 64);
-        let sig = if ls == 0 { m[li] } else { (m[li] >> ls) | (m[li + 1] << (64 - ls)) };
-        let sticky = (ls != 0 && m[li] << (64 - ls) != 0) || m[..li].iter().any(|&x| x != 0);
-        Exact::Finite { neg, sig, exp: lo as i32 - Self::FRAC_BITS - Self::BASE, sticky }
+        kulisch::to_exact(&self.limbs, Self::LIMBS, -Self::FRAC_BITS - Self::BASE)
     }
 
     /// `(neg, sig, scale)` of a posit code that is neither 0 nor NaR (see [`split`]): from a
@@ -552,34 +507,9 @@ where
     #[inline(always)]
     fn add_at(&mut self, neg: bool, p: u64, off: i32) {
         debug_assert!(p != 0 && off + Self::BASE >= 0);
-        let pos = (off + Self::BASE) as u32;
-        let i = (pos / 64) as usize;
-        // Terms end below bit 4M + 2 < Q, so limb i + 1 is in use (i + 1 < LIMBS); masking the
-        // indices (a no-op) spares the bounds checks.
-        debug_assert!(i + 1 < Self::LIMBS);
-        let (i0, i1) = (i & (MAX_LIMBS - 1), (i + 1) & (MAX_LIMBS - 1));
-        // Branch-free sign: a negative term is added as its two's complement over the whole
-        // width — `−v mod 2^128` in limbs i, i + 1 (the limbs below get zeros) and all ones
-        // above (v is nonzero).
-        let m = (neg as u64).wrapping_neg();
-        let mm = (m as u128) << 64 | m as u128;
-        let v = (((p as u128) << (pos % 64)) ^ mm).wrapping_sub(mm);
-        let limbs = &mut self.limbs;
-        let cur = (limbs[i1] as u128) << 64 | limbs[i0] as u128;
-        let (sum, mut carry) = cur.overflowing_add(v);
-        limbs[i0] = sum as u64;
-        limbs[i1] = (sum >> 64) as u64;
-        // Above: add `m` plus the carry. Nothing changes when that is 0 mod 2^64 (a positive
-        // term without carry, or a negative one with carry) — almost always.
-        let mut j = i + 2;
-        while carry != neg && j < Self::LIMBS {
-            let (x, d0) = limbs[j & (MAX_LIMBS - 1)].overflowing_add(m);
-            let (x, d1) = x.overflowing_add(carry as u64);
-            limbs[j & (MAX_LIMBS - 1)] = x;
-            carry = d0 | d1;
-            j += 1;
-        }
-        // Limbs i ..= j − 1 changed: only a change at or above the sign limb can leave the range.
+        // Terms end below bit 4M + 2 < Q, so limb i + 1 is in use.
+        let j = kulisch::add_at(&mut self.limbs, Self::LIMBS, neg, p, (off + Self::BASE) as u32);
+        // Limbs up to j − 1 changed: only a change at or above the sign limb can leave the range.
         if j > Self::SIGN_LIMB {
             self.check_range();
         }
@@ -590,14 +520,7 @@ where
         self.overflow |= other.overflow && !self.nar;
         self.nar |= other.nar;
         // Both in range (or flagged already) and the limbs one bit wider than Q at least: the sum is exact here.
-        let mut carry = negate; // a − b = a + !b + 1
-        for (x, &y) in self.limbs[..Self::LIMBS].iter_mut().zip(&other.limbs[..Self::LIMBS]) {
-            let y = if negate { !y } else { y };
-            let (s, c1) = x.overflowing_add(y);
-            let (s, c2) = s.overflowing_add(carry as u64);
-            *x = s;
-            carry = c1 | c2;
-        }
+        kulisch::add_limbs(&mut self.limbs, &other.limbs, Self::LIMBS, negate);
         self.check_range();
     }
 
