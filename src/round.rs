@@ -323,7 +323,10 @@ pub fn round_ieee(x: Exact, l: &IeeeLayout, mode: Rounding, overflow: Overflow) 
                 if l.subnormals { ((binade - emin + 1) as u64) << man } else { ((binade - emin) as u64) << man };
             // `m` carries the hidden bit for normal values; subnormals have m < 2^man.
             let mut code = base + m - (1u64 << man);
-            if round_increment(neg, code & 1 != 0, rest, st, mode) {
+            // Without fraction bits (E8M0) the implicit leading 1 is the last digit: ties go
+            // away from zero, as LLVM APFloat, PyTorch and ml_dtypes do (SEMANTICS rule 2).
+            let lsb = code & 1 != 0 || man == 0;
+            if round_increment(neg, lsb, rest, st, mode) {
                 code += 1;
             }
             if code > l.max_finite() {

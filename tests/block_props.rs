@@ -264,7 +264,7 @@ fn scheme() -> impl Strategy<Value = Scheme> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    #![proptest_config(common::proptest_config("block_props", 400))]
 
     #[test]
     fn vector_properties(s in scheme(), x in row(300)) {

@@ -24,13 +24,11 @@ fn data(r: &mut common::SplitMix, n: usize) -> Vec<f32> {
         .collect()
 }
 
-fn backends() -> Vec<Backend> {
-    [Backend::Avx2, Backend::Avx512].into_iter().filter(|b| b.is_supported()).collect()
-}
 
 #[test]
 fn simd_builds_match_portable() {
     let seed = common::rng_seed("block_simd");
+    let backends = common::simd_backends("block_simd");
     let mut r = common::SplitMix::new(seed);
     let mut schemes = Scheme::catalog();
     schemes.extend(Scheme::catalog().into_iter().map(|s| s.with_non_finite(NonFinite::NanBlock)));
@@ -47,7 +45,7 @@ fn simd_builds_match_portable() {
             if let Ok(p) = &p {
                 p.dequantize_into_on(Backend::Portable, &mut want).unwrap();
             }
-            for b in backends() {
+            for &b in &backends {
                 let q = BlockVector::quantize_on(b, s, &x);
                 assert_eq!(
                     format!("{q:?}"),
@@ -75,7 +73,7 @@ fn simd_builds_match_portable() {
         let (rows, cols) = (5, 200);
         let x = data(&mut r, rows * cols);
         let p = BlockMatrix::quantize_on(Backend::Portable, s, &x, rows, cols);
-        for b in backends() {
+        for &b in &backends {
             let q = BlockMatrix::quantize_on(b, s, &x, rows, cols);
             assert_eq!(format!("{q:?}"), format!("{p:?}"), "{s} matrix on {}", b.name());
         }

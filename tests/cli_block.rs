@@ -12,7 +12,7 @@ use safetensors::{serialize, tensor::TensorView, Dtype};
 
 mod common;
 
-use common::cli::{ok, value_text as f32_text};
+use common::cli::{lowp, ok, value_text as f32_text};
 
 /// Insist on a clean failure (status 1 or 2, a `lowp: error:` or clap message, no panic).
 fn fails(args: &[&str], stdin: &str) -> String {
@@ -85,7 +85,8 @@ fn quantize_codes_show_the_stored_scales_and_codes() {
     let q = BlockVector::quantize(&Scheme::mxfp4(), &x).unwrap();
     let lines = ok(&["quantize", "-s", "mxfp4", "--codes"], &input);
     assert_eq!(lines.len(), 2 + 2, "{lines:#?}");
-    assert_eq!(lines[0], format!("scheme mxfp4  elements 40  blocks 2 of 32  bits/element {}", q.bits_per_element()));
+    assert_eq!(q.bits_per_element(), 6.8); // (64·4 + 16) / 40, printed for people:
+    assert_eq!(lines[0], "scheme mxfp4  elements 40  blocks 2 of 32  bits/element 6.8");
     assert_eq!(lines[1], "row scale none");
     for k in 0..2 {
         let c = q.scale_code(k);
@@ -397,7 +398,11 @@ fn analyze_reports_non_finite_tensors_and_goes_on() {
     specs[1].values[70] = f32::INFINITY; // layer1.w: [2, 3, 64] → row 1, column 6
     let file = temp_file("nonfinite.safetensors", &write_file(&specs));
     let path = file.path();
-    let lines = ok(&["analyze", path, "--scheme", "mxfp4,vsq-int4-v64"], "");
+    // The table and the summary are printed, and the exit status says that some failed.
+    let r = lowp(&["analyze", path, "--scheme", "mxfp4,vsq-int4-v64"], "");
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains("2 of 6 tensor × scheme quantizations failed"), "{}", r.stderr);
+    let lines: Vec<String> = r.stdout.lines().map(str::to_string).collect();
     for s in ["mxfp4", "vsq-int4-v64"] {
         let line = lines.iter().find(|l| l.starts_with("layer1.w") && l.contains(&format!(" {s} "))).unwrap();
         assert!(line.contains("error: non-finite value inf at [1, 6]"), "{line}");
@@ -549,4 +554,26 @@ fn analyze_damaged_files_fail_cleanly() {
     }
     let e = fails(&["analyze", temp_path("missing.safetensors").to_str().unwrap()], "");
     assert!(e.contains("cannot read") && e.contains("missing.safetensors"), "{e}");
+}
+
+/// Issue 10 items 6–8: `analyze` refuses what is not a regular file (it used to read
+/// `/dev/zero` until memory ran out), reads one tensor at a time; `quantize` says "out of f32
+/// range" for finite numbers too large for f32; bits/element is rounded for people.
+#[test]
+fn analyze_refuses_non_files_and_quantize_reports_range() {
+    let e = fails(&["analyze", "/dev/zero"], "");
+    assert!(e.contains("/dev/zero is not a regular file"), "{e}");
+    let dir = std::env::temp_dir();
+    let e = fails(&["analyze", dir.to_str().unwrap()], "");
+    assert!(e.contains("is not a regular file"), "{e}");
+    let e = fails(&["quantize", "-s", "mxfp4"], "1.0\n1e39\n");
+    assert!(e.contains("line 2: the number `1e39` is out of f32 range"), "{e}");
+    let e = fails(&["quantize", "-s", "mxfp4"], "-3.5e38\n");
+    assert!(e.contains("out of f32 range"), "{e}");
+    // Infinities spelled as such are non-finite inputs, as before.
+    let e = fails(&["quantize", "-s", "mxfp4"], "inf\n");
+    assert!(e.contains("non-finite input inf"), "{e}");
+    // 7 elements of vsq-int4-v64: (64·4 + 32) / 7 = 41.142857…
+    let lines = ok(&["quantize", "-s", "vsq-int4-v64", "--codes"], "1\n2\n3\n4\n5\n6\n7\n");
+    assert!(lines[0].ends_with("bits/element 41.1429"), "{}", lines[0]);
 }

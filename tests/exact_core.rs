@@ -59,7 +59,7 @@ fn check_f64(x: Exact) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(20_000))]
+    #![proptest_config(common::proptest_config("exact_core", 20_000))]
 
     /// Rounding an arbitrary (sig, exp, sticky) to f64 and f32 (normal range) equals MPFR.
     #[test]
@@ -102,7 +102,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(20_000))]
+    #![proptest_config(common::proptest_config("exact_core_ops", 20_000))]
 
     /// Exact quotients (64 bits + sticky), rounded to f64 and f32, against MPFR's division.
     #[test]

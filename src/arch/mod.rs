@@ -2,8 +2,10 @@
 //! of [`crate::bulk`] (`x86`), and the run-time multiversioned builds of the block quantizer
 //! and the posit slice operations (`multiversion!` below).
 //!
-//! Every kernel here has a portable twin and must give the same bits; the crate's `unsafe`
-//! lives only here.
+//! Every kernel here has a portable twin and must give the same bits. The crate's `unsafe`
+//! code (blocks and functions) lives only here; the only other `unsafe` are the `unsafe impl`s
+//! of bytemuck's `Zeroable`/`Pod` beside the number types, whose `SAFETY` comments say why
+//! every bit pattern is valid.
 
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 pub(crate) mod x86;

@@ -1003,6 +1003,9 @@ e4m3 or e8m0 block scales",
             return bad(format!("unexpected `{extra}` after the number `{tok}` (one number per line)"));
         }
         match tok.parse::<f32>() {
+            Ok(v) if v.is_infinite() && !tok.trim_start_matches(['+', '-']).to_ascii_lowercase().starts_with("inf") => {
+                bad(format!("the number `{tok}` is out of f32 range (its magnitude rounds past f32's largest value)"))
+            }
             Ok(v) => {
                 xs.push(v);
                 line_of.push(line);
@@ -1041,7 +1044,7 @@ e4m3 or e8m0 block scales",
         q.len(),
         q.num_blocks(),
         if scheme.block_len() == 0 { " (the whole row)".to_string() } else { format!(" of {block}") },
-        q.bits_per_element()
+        bits_text(q.bits_per_element())
     )?;
     let rs = q.row_scale();
     match scheme.outer() {
@@ -1121,6 +1124,13 @@ struct Totals {
     max_abs: f64,
 }
 
+/// Bits per element for people: at most four decimals, no trailing zeros (`4.5`, `34.6667`).
+fn bits_text(b: f64) -> String {
+    let t = format!("{b:.4}");
+    let t = t.trim_end_matches('0').trim_end_matches('.');
+    t.to_string()
+}
+
 fn sqnr_text(db: f64) -> String {
     if db.is_infinite() {
         "inf".into()
@@ -1153,7 +1163,10 @@ fn cmd_analyze(out: &mut Out, path: &std::path::Path, schemes: &[Scheme]) -> Res
     let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
     let mut totals = vec![Totals::default(); schemes.len()];
     for &i in &todo {
-        let t = file.tensor(i).expect("readable dtype");
+        let t = file
+            .tensor(i)
+            .map_err(|e| Fail::Usage(format!("{}: {e}", path.display())))?
+            .expect("a tensor of a readable dtype");
         let (r, c) = t.matrix_shape().expect("rank >= 2");
         let shape: Vec<String> = t.shape.iter().map(usize::to_string).collect();
         let shape = shape.join("x");
@@ -1163,8 +1176,8 @@ fn cmd_analyze(out: &mut Out, path: &std::path::Path, schemes: &[Scheme]) -> Res
             let mut row = vec![t.name.clone(), t.dtype.to_string(), shape.clone(), s.to_string()];
             match BlockMatrix::quantize(s, &t.data, r, c) {
                 Ok(m) => {
-                    let y = m.dequantize();
-                    let st = ErrorStats::measure(&t.data, &y).map_err(|e| Fail::Bad(e.to_string()))?;
+                    // Row by row: no second full-size f32 copy.
+                    let st = ErrorStats::measure_matrix(&t.data, &m).map_err(|e| Fail::Bad(e.to_string()))?;
                     let bits = m.bits_per_element();
                     row.extend([
                         format!("{bits:.4}"),
@@ -1243,7 +1256,15 @@ fn cmd_analyze(out: &mut Out, path: &std::path::Path, schemes: &[Scheme]) -> Res
         ]);
         rows.push(row);
     }
-    write_table(out, &rows, 1..=6)
+    write_table(out, &rows, 1..=6)?;
+    let failed: usize = totals.iter().map(|t| t.failed).sum();
+    if failed > 0 {
+        return Err(Fail::Bad(format!(
+            "{failed} of {} tensor × scheme quantizations failed (the error rows above say why)",
+            todo.len() * schemes.len()
+        )));
+    }
+    Ok(())
 }
 
 fn run(cli: Cli, out: &mut Out) -> Result<(), Fail> {

@@ -229,6 +229,11 @@ pub enum LoadError {
     },
     /// A tensor's byte range does not match `shape × dtype size`, or that product overflows.
     DataLength(String),
+    /// The path is not a regular file (a directory, a device such as `/dev/zero`, a pipe).
+    NotRegularFile {
+        /// The path.
+        path: PathBuf,
+    },
     /// The file goes on past the last tensor's data.
     TrailingBytes {
         /// Bytes the header accounts for.
@@ -242,6 +247,9 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoadError::Io { path, source } => write!(f, "cannot read {}: {source}", path.display()),
+            LoadError::NotRegularFile { path } => {
+                write!(f, "{} is not a regular file (a safetensors file is read from a file)", path.display())
+            }
             LoadError::Truncated { what, needed, len } => {
                 write!(f, "truncated safetensors file: the {what} needs {needed} bytes, the file has {len}")
             }
@@ -280,8 +288,14 @@ struct Entry {
     end: usize,
 }
 
-/// A safetensors file held in memory, its header checked, its tensors widened to `f32` one at
-/// a time ([`tensor`](Self::tensor)), so only one tensor's `f32` copy need exist at once.
+/// A safetensors file, its header checked, its tensors widened to `f32` one at a time
+/// ([`tensor`](Self::tensor)), so only one tensor's `f32` copy need exist at once.
+///
+/// [`open`](Self::open) reads only the 8-byte length and the header, and each tensor's bytes
+/// when it is asked for (in 1 MiB pieces, widened as they come): the peak memory is about one
+/// tensor's `f32` copy, whatever the file's size. (Positioned reads rather than a memory map:
+/// a map of a file that another process changes is undefined behaviour in Rust, and the crate
+/// keeps `unsafe` to its SIMD kernels.) [`parse`](Self::parse) takes a whole file's bytes.
 ///
 /// ```
 /// use lowp::block::io::SafetensorsFile;
@@ -293,31 +307,68 @@ struct Entry {
 ///     None,
 /// )
 /// .unwrap();
-/// let f = SafetensorsFile::parse(bytes).unwrap();
+/// let f = SafetensorsFile::parse(bytes.clone()).unwrap();
 /// assert_eq!(f.len(), 2);
 /// assert_eq!(f.names().collect::<Vec<_>>(), ["ids", "w"]); // file order: I64 first (wider)
-/// assert!(f.tensor(0).is_none());                           // I64: not read
-/// assert_eq!(f.tensor(1).unwrap().data, [1.5, 2.5]);
+/// assert!(f.tensor(0).unwrap().is_none());                  // I64: not read
+/// assert_eq!(f.tensor(1).unwrap().unwrap().data, [1.5, 2.5]);
 /// assert_eq!(f.skipped()[0].dtype, "I64");
+/// let path = std::env::temp_dir().join(format!("lowp-doc-{}.safetensors", std::process::id()));
+/// std::fs::write(&path, &bytes).unwrap();
+/// let g = SafetensorsFile::open(&path).unwrap();           // header only; tensors on demand
+/// assert_eq!(g.tensor(1).unwrap().unwrap().data, [1.5, 2.5]);
+/// std::fs::remove_file(&path).unwrap();
+/// assert!(SafetensorsFile::open("/dev/zero").is_err());     // not a regular file
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct SafetensorsFile {
-    bytes: Vec<u8>,
+    source: Source,
     entries: Vec<Entry>,
+}
+
+/// Where a file's bytes are.
+#[derive(Debug)]
+enum Source {
+    Bytes(Vec<u8>),
+    File { path: PathBuf, file: std::fs::File },
 }
 
 impl SafetensorsFile {
     /// Check the header of a whole file's bytes.
     pub fn parse(bytes: Vec<u8>) -> Result<SafetensorsFile, LoadError> {
         let entries = parse_entries(&bytes)?;
-        Ok(SafetensorsFile { bytes, entries })
+        Ok(SafetensorsFile { source: Source::Bytes(bytes), entries })
     }
 
-    /// Read and check a file.
+    /// Open a file and check its header (only the length prefix and the header are read; a
+    /// path that is not a regular file — a directory, a device, a pipe — is refused).
     pub fn open(path: impl AsRef<Path>) -> Result<SafetensorsFile, LoadError> {
+        use std::io::Read;
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
-        SafetensorsFile::parse(bytes)
+        let io = |source| LoadError::Io { path: path.to_path_buf(), source };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let meta = file.metadata().map_err(io)?;
+        if !meta.is_file() {
+            return Err(LoadError::NotRegularFile { path: path.to_path_buf() });
+        }
+        let len = meta.len();
+        if len < 8 {
+            return Err(LoadError::Truncated { what: "length prefix", needed: 8, len });
+        }
+        let mut prefix = [0u8; 8];
+        (&file).read_exact(&mut prefix).map_err(io)?;
+        let n = u64::from_le_bytes(prefix);
+        if n > 100_000_000 {
+            return Err(LoadError::Header(format!("header length {n} exceeds the 100 MB limit")));
+        }
+        if n + 8 > len {
+            return Err(LoadError::Truncated { what: "header", needed: n + 8, len });
+        }
+        let mut header = prefix.to_vec();
+        header.resize(8 + n as usize, 0);
+        (&file).read_exact(&mut header[8..]).map_err(io)?;
+        let entries = header_entries(&header, len)?;
+        Ok(SafetensorsFile { source: Source::File { path: path.to_path_buf(), file }, entries })
     }
 
     /// Tensors in the file, readable or not.
@@ -345,14 +396,35 @@ impl SafetensorsFile {
         SourceDtype::from_safetensors(self.entries[i].dtype)
     }
 
-    /// Tensor `i` widened to `f32`; `None` for a dtype that is not read (see [`skipped`](Self::skipped)).
-    pub fn tensor(&self, i: usize) -> Option<Tensor> {
+    /// Tensor `i` widened to `f32`; `Ok(None)` for a dtype that is not read (see
+    /// [`skipped`](Self::skipped)); an error if the file cannot be read (it changed or went
+    /// away since [`open`](Self::open)).
+    pub fn tensor(&self, i: usize) -> Result<Option<Tensor>, LoadError> {
         let e = &self.entries[i];
-        let dtype = SourceDtype::from_safetensors(e.dtype)?;
-        let raw = &self.bytes[e.start..e.end];
-        let mut data = Vec::with_capacity(raw.len() / dtype.size());
-        dtype.widen(raw, &mut data);
-        Some(Tensor { name: e.name.clone(), dtype, shape: e.shape.clone(), data })
+        let Some(dtype) = SourceDtype::from_safetensors(e.dtype) else {
+            return Ok(None);
+        };
+        let mut data = Vec::with_capacity((e.end - e.start) / dtype.size());
+        match &self.source {
+            Source::Bytes(bytes) => dtype.widen(&bytes[e.start..e.end], &mut data),
+            Source::File { path, file } => {
+                use std::io::{Read, Seek, SeekFrom};
+                let io = |source| LoadError::Io { path: path.clone(), source };
+                let mut f = file;
+                f.seek(SeekFrom::Start(e.start as u64)).map_err(io)?;
+                // 1 MiB pieces, whole elements each.
+                let piece = (1 << 20) / dtype.size() * dtype.size();
+                let mut buf = vec![0u8; piece.min(e.end - e.start)];
+                let mut left = e.end - e.start;
+                while left > 0 {
+                    let k = left.min(piece);
+                    f.read_exact(&mut buf[..k]).map_err(io)?;
+                    dtype.widen(&buf[..k], &mut data);
+                    left -= k;
+                }
+            }
+        }
+        Ok(Some(Tensor { name: e.name.clone(), dtype, shape: e.shape.clone(), data }))
     }
 
     /// The tensors that are not read, in file order.
@@ -365,16 +437,19 @@ impl SafetensorsFile {
     }
 
     /// Every readable tensor, widened, and the list of the others.
-    pub fn into_weights(self) -> Weights {
-        let tensors = (0..self.len()).filter_map(|i| self.tensor(i)).collect();
-        Weights { tensors, skipped: self.skipped() }
+    pub fn into_weights(self) -> Result<Weights, LoadError> {
+        let mut tensors = Vec::new();
+        for i in 0..self.len() {
+            tensors.extend(self.tensor(i)?);
+        }
+        Ok(Weights { tensors, skipped: self.skipped() })
     }
 }
 
 /// Read the tensors of a safetensors file's bytes (see the [module docs](self)).
 pub fn read_safetensors(bytes: &[u8]) -> Result<Weights, LoadError> {
     let entries = parse_entries(bytes)?;
-    let f = SafetensorsFile { bytes: Vec::new(), entries };
+    let f = SafetensorsFile { source: Source::Bytes(Vec::new()), entries };
     // Widen straight from the borrowed bytes (no copy of the file).
     let mut w = Weights { tensors: Vec::new(), skipped: f.skipped() };
     for e in &f.entries {
@@ -390,7 +465,7 @@ pub fn read_safetensors(bytes: &[u8]) -> Result<Weights, LoadError> {
 
 /// Read the tensors of a safetensors file.
 pub fn load_safetensors(path: impl AsRef<Path>) -> Result<Weights, LoadError> {
-    Ok(SafetensorsFile::open(path)?.into_weights())
+    SafetensorsFile::open(path)?.into_weights()
 }
 
 /// Check the file and list its tensors in file order.
@@ -416,6 +491,40 @@ fn parse_entries(bytes: &[u8]) -> Result<Vec<Entry>, LoadError> {
             // The view borrows `bytes`: its position in the file is a pointer difference.
             let start = data.as_ptr() as usize - base;
             Entry { name, dtype: view.dtype(), shape: view.shape().to_vec(), start, end: start + data.len() }
+        })
+        .collect();
+    entries.sort_by(|a, b| (a.start, a.end, &a.name).cmp(&(b.start, b.end, &b.name)));
+    Ok(entries)
+}
+
+/// Check a file's length prefix and header (`header` = those `8 + n` bytes of a file of `len`
+/// bytes) and list its tensors in file order, without the data: the safetensors crate checks
+/// the header (its reader wants the whole file, so a header whose data the buffer lacks comes
+/// back as "incomplete buffer" — then the header itself was valid and is read again as
+/// metadata), and the data section's size is checked against the file's length here.
+fn header_entries(header: &[u8], len: u64) -> Result<Vec<Entry>, LoadError> {
+    let n = header.len() as u64 - 8;
+    let meta = match SafeTensors::read_metadata(header) {
+        Ok((_, meta)) => meta,
+        Err(SafeTensorError::MetadataIncompleteBuffer) => serde_json::from_slice::<safetensors::tensor::Metadata>(
+            &header[8..],
+        )
+        .map_err(|e| LoadError::Header(format!("{e}")))?,
+        Err(e) => return Err(map_error(e, header, n)),
+    };
+    let data_end = 8 + n + meta.data_len() as u64;
+    if data_end > len {
+        return Err(LoadError::Truncated { what: "tensor data", needed: data_end, len });
+    }
+    if data_end < len {
+        return Err(LoadError::TrailingBytes { expected: data_end, len });
+    }
+    let mut entries: Vec<Entry> = meta
+        .tensors()
+        .into_iter()
+        .map(|(name, info)| {
+            let start = 8 + n as usize + info.data_offsets.0;
+            Entry { name, dtype: info.dtype, shape: info.shape.clone(), start, end: 8 + n as usize + info.data_offsets.1 }
         })
         .collect();
     entries.sort_by(|a, b| (a.start, a.end, &a.name).cmp(&(b.start, b.end, &b.name)));

@@ -1,6 +1,39 @@
 //! Error measures of a quantization: what the `analyze` command and the accuracy bench print.
 
 use super::storage::QuantizeError;
+use super::{BlockMatrix, BlockScaled};
+
+/// Running sums of a comparison (sequential, in element order).
+#[derive(Default)]
+struct Sums {
+    n: usize,
+    sig: f64,
+    noise: f64,
+    max_abs: f64,
+}
+
+impl Sums {
+    fn add(&mut self, x: &[f32], y: &[f32]) {
+        for (&a, &b) in x.iter().zip(y) {
+            let (a, b) = (a as f64, b as f64);
+            let d = a - b;
+            self.sig += a * a;
+            self.noise += d * d;
+            self.max_abs = self.max_abs.max(d.abs());
+        }
+        self.n += x.len();
+    }
+    fn stats(&self) -> ErrorStats {
+        let ratio = |num: f64, den: f64| if num == 0.0 { 0.0 } else { num / den };
+        ErrorStats {
+            n: self.n,
+            sqnr_db: if self.noise == 0.0 { f64::INFINITY } else { 10.0 * (self.sig / self.noise).log10() },
+            max_abs: self.max_abs,
+            rel_rms: ratio(self.noise, self.sig).sqrt(),
+            mse: if self.n == 0 { 0.0 } else { self.noise / self.n as f64 },
+        }
+    }
+}
 
 /// How far dequantized data `y` lies from the original `x` (sums in `f64`).
 ///
@@ -32,21 +65,31 @@ impl ErrorStats {
         if x.len() != y.len() {
             return Err(QuantizeError::Length { expected: x.len(), got: y.len() });
         }
-        let (mut sig, mut noise, mut max_abs) = (0f64, 0f64, 0f64);
-        for (&a, &b) in x.iter().zip(y) {
-            let (a, b) = (a as f64, b as f64);
-            let d = a - b;
-            sig += a * a;
-            noise += d * d;
-            max_abs = max_abs.max(d.abs());
+        let mut sums = Sums::default();
+        sums.add(x, y);
+        Ok(sums.stats())
+    }
+
+    /// Compare row-major `x` with the dequantized `m` (its shape), one row at a time: the same
+    /// result as [`measure`](Self::measure) of `x` and `m.dequantize()`, without the second
+    /// full-size copy.
+    ///
+    /// ```
+    /// use lowp::block::{BlockMatrix, ErrorStats, Scheme};
+    /// let x: Vec<f32> = (0..96).map(|i| (i as f32 * 0.37).sin()).collect();
+    /// let m = BlockMatrix::quantize(&Scheme::mxfp4(), &x, 3, 32).unwrap();
+    /// assert_eq!(ErrorStats::measure_matrix(&x, &m).unwrap(), ErrorStats::measure(&x, &m.dequantize()).unwrap());
+    /// ```
+    pub fn measure_matrix(x: &[f32], m: &BlockMatrix) -> Result<ErrorStats, QuantizeError> {
+        if x.len() != m.rows() * m.cols() {
+            return Err(QuantizeError::Length { expected: m.rows() * m.cols(), got: x.len() });
         }
-        let ratio = |num: f64, den: f64| if num == 0.0 { 0.0 } else { num / den };
-        Ok(ErrorStats {
-            n: x.len(),
-            sqnr_db: if noise == 0.0 { f64::INFINITY } else { 10.0 * (sig / noise).log10() },
-            max_abs,
-            rel_rms: ratio(noise, sig).sqrt(),
-            mse: if x.is_empty() { 0.0 } else { noise / x.len() as f64 },
-        })
+        let mut sums = Sums::default();
+        let mut row = vec![0f32; m.cols()];
+        for (r, xr) in x.chunks(m.cols().max(1)).enumerate().take(m.rows()) {
+            m.row(r).dequantize_into(&mut row)?;
+            sums.add(xr, &row);
+        }
+        Ok(sums.stats())
     }
 }

@@ -77,8 +77,9 @@ pub struct Minifloat<S: Spec> {
     _spec: PhantomData<S>,
 }
 
-// SAFETY: `Minifloat<S>` is `repr(transparent)` over a `u8` (the `PhantomData` is zero-sized),
-// every bit pattern is a valid value and there is no padding.
+// SAFETY: `Minifloat<S>` is `repr(transparent)` over a `u8` (the `PhantomData` is zero-sized)
+// with no padding, and every bit pattern is a valid value: bits above the format's width (FP6,
+// FP4) are ignored, because every read of the code masks them (`code()`).
 unsafe impl<S: Spec> bytemuck::Zeroable for Minifloat<S> {}
 // SAFETY: as above.
 unsafe impl<S: Spec> bytemuck::Pod for Minifloat<S> {}
@@ -125,15 +126,21 @@ impl<S: Spec> Minifloat<S> {
     pub const fn from_bits(bits: u8) -> Self {
         Minifloat { bits: bits & Self::MASK, _spec: PhantomData }
     }
-    /// The raw code.
+    /// The raw code (the format's low bits; bits above its width, which `bytemuck` casts can
+    /// bring in, are never read).
     #[inline]
     pub const fn to_bits(self) -> u8 {
-        self.bits
+        self.code()
+    }
+    /// The code with the bits above the format's width cleared: every read goes through here.
+    #[inline(always)]
+    const fn code(self) -> u8 {
+        self.bits & Self::MASK
     }
     /// The value as `f32` (exact: a table lookup).
     #[inline]
     pub fn to_f32(self) -> f32 {
-        Self::TABLE[self.bits as usize]
+        Self::TABLE[self.code() as usize]
     }
     /// The value as `f64` (exact).
     #[inline]
@@ -191,12 +198,12 @@ impl<S: Spec> Minifloat<S> {
         if self.is_nan_code() {
             self
         } else {
-            Self::from_bits(self.bits & !(S::LAYOUT.sign_bit() as u8))
+            Self::from_bits(self.code() & !(S::LAYOUT.sign_bit() as u8))
         }
     }
     #[inline]
     fn is_nan_code(self) -> bool {
-        S::LAYOUT.is_nan(self.bits as u64)
+        S::LAYOUT.is_nan(self.code() as u64)
     }
     /// IEEE 754 `totalOrder` on the sign-magnitude codes (like `f32::total_cmp`): −NaN < −∞ <
     /// … < −0 < +0 < … < +∞ < +NaN. For the fnuz formats the lone NaN (the −0 pattern) sorts
@@ -204,7 +211,7 @@ impl<S: Spec> Minifloat<S> {
     pub fn total_cmp(&self, other: &Self) -> Ordering {
         let key = |x: &Self| -> i32 {
             let sb = S::LAYOUT.sign_bit() as i32;
-            let b = x.bits as i32;
+            let b = x.code() as i32;
             if sb != 0 && b & sb != 0 {
                 -(b & (sb - 1)) - 1
             } else {
@@ -255,7 +262,7 @@ impl<S: Spec> Minifloat<S> {
     }
     #[inline]
     fn is_sign_negative_code(self) -> bool {
-        self.bits as u64 & S::LAYOUT.sign_bit() != 0
+        self.code() as u64 & S::LAYOUT.sign_bit() != 0
     }
     /// Nearest-even result of an operation, given its correctly rounded `f32` and `f64` values.
     ///
@@ -292,11 +299,11 @@ impl<S: Spec> LowpFloat for Minifloat<S> {
     }
     #[inline]
     fn to_bits(self) -> u8 {
-        self.bits
+        self.code()
     }
     #[inline]
     fn to_exact(self) -> Exact {
-        S::LAYOUT.decode(self.bits as u64)
+        S::LAYOUT.decode(self.code() as u64)
     }
     #[inline]
     fn round_exact(x: Exact, rounding: Rounding, overflow: Overflow) -> Self {
@@ -363,15 +370,15 @@ impl<S: Spec> LowpFloat for Minifloat<S> {
     }
     #[inline]
     fn is_infinite(self) -> bool {
-        S::LAYOUT.is_inf(self.bits as u64)
+        S::LAYOUT.is_inf(self.code() as u64)
     }
     #[inline]
     fn is_zero(self) -> bool {
-        S::LAYOUT.signed && self.bits as u64 & S::LAYOUT.mag_mask() == 0 && !self.is_nan_code()
+        S::LAYOUT.signed && self.code() as u64 & S::LAYOUT.mag_mask() == 0 && !self.is_nan_code()
     }
     #[inline]
     fn is_subnormal(self) -> bool {
-        let mag = self.bits as u64 & S::LAYOUT.mag_mask();
+        let mag = self.code() as u64 & S::LAYOUT.mag_mask();
         S::LAYOUT.subnormals && mag != 0 && mag < (1u64 << S::LAYOUT.man_bits) && !self.is_nan_code()
     }
     #[inline]
@@ -383,7 +390,7 @@ impl<S: Spec> LowpFloat for Minifloat<S> {
         if self.is_nan_code() {
             return self;
         }
-        let c = self.bits as u64;
+        let c = self.code() as u64;
         let mag = c & l.mag_mask();
         if !l.signed {
             return if mag < l.max_finite() { Self::from_code(mag + 1) } else { self };
@@ -414,7 +421,7 @@ impl<S: Spec> LowpFloat for Minifloat<S> {
             return self;
         }
         if !l.signed {
-            let c = self.bits as u64;
+            let c = self.code() as u64;
             return if c > 0 { Self::from_code(c - 1) } else { self };
         }
         -(-self).next_up()
@@ -443,10 +450,10 @@ impl<S: Spec> Neg for Minifloat<S> {
         if !l.signed {
             return Self::from_code(l.nan_code().unwrap_or(0));
         }
-        if !l.has_neg_zero() && self.bits as u64 & l.mag_mask() == 0 {
+        if !l.has_neg_zero() && self.code() as u64 & l.mag_mask() == 0 {
             return self;
         }
-        Self::from_bits(self.bits ^ l.sign_bit() as u8)
+        Self::from_bits(self.code() ^ l.sign_bit() as u8)
     }
 }
 
@@ -500,25 +507,25 @@ impl<S: Spec> PartialOrd for Minifloat<S> {
 
 impl<S: Spec> fmt::Debug for Minifloat<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}(0x{:02x})", S::TYPE_NAME, self.bits)
+        write!(f, "{}(0x{:02x})", S::TYPE_NAME, self.code())
     }
 }
 
 impl<S: Spec> fmt::LowerHex for Minifloat<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::LowerHex::fmt(&self.bits, f)
+        fmt::LowerHex::fmt(&self.code(), f)
     }
 }
 
 impl<S: Spec> fmt::UpperHex for Minifloat<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::UpperHex::fmt(&self.bits, f)
+        fmt::UpperHex::fmt(&self.code(), f)
     }
 }
 
 impl<S: Spec> fmt::Binary for Minifloat<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Binary::fmt(&self.bits, f)
+        fmt::Binary::fmt(&self.code(), f)
     }
 }
 

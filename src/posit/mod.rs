@@ -232,9 +232,25 @@ impl<const N: u32, const ES: u32> Posit<N, ES>
 where
     Width<N>: WidthStorage,
 {
-    const NAME_BUF: ([u8; 12], usize) = {
+    /// The compile-time check of the parameters, reached by every constructor (`from_code`):
+    /// `Posit::<8, 6>` or `Posit::<40, 2>` does not compile.
+    ///
+    /// ```compile_fail
+    /// let _ = lowp::Posit::<8, 6>::from_f64(3.0); // ES > 4
+    /// ```
+    /// ```compile_fail
+    /// let _ = lowp::Posit::<16, 5>::from_bits(0); // ES > 4
+    /// ```
+    /// ```
+    /// let _ = lowp::Posit::<8, 4>::from_f64(3.0); // fine
+    /// ```
+    pub const VALID: () = {
         assert!(N >= 2 && N <= 32, "posits are supported for 2 <= N <= 32");
         assert!(ES <= 4, "posits are supported for ES <= 4");
+    };
+    const NAME_BUF: ([u8; 12], usize) = {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::VALID;
         name_bytes(N, ES)
     };
     const MASK: u64 = u64::MAX >> (64 - N);
@@ -245,17 +261,21 @@ where
     pub fn from_bits(bits: <Width<N> as WidthStorage>::Bits) -> Self {
         Self::from_code(bits.into())
     }
-    /// The raw code.
+    /// The raw code (the low N bits; bits above N, which `bytemuck` casts can bring in, are
+    /// never read).
     #[inline]
     pub fn to_bits(self) -> <Width<N> as WidthStorage>::Bits {
-        self.bits
+        <Width<N> as WidthStorage>::Bits::from_u64(self.code())
     }
-    #[inline]
+    /// The code with the bits above N cleared: every read goes through here.
+    #[inline(always)]
     fn code(self) -> u64 {
-        self.bits.into()
+        self.bits.into() & Self::MASK
     }
     #[inline]
     fn from_code(c: u64) -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::VALID;
         Posit { bits: <Width<N> as WidthStorage>::Bits::from_u64(c & Self::MASK) }
     }
     /// The code as a sign-extended integer: posits order like these.
@@ -346,8 +366,9 @@ where
     }
 }
 
-// SAFETY: `Posit` is `repr(transparent)` over its storage integer (u8/u16/u32), which is `Pod`;
-// every bit pattern is a valid posit (bits above N are never produced, and are ignored when read).
+// SAFETY: `Posit` is `repr(transparent)` over its storage integer (u8/u16/u32), which is `Pod`
+// (no padding); every bit pattern is a valid posit: bits above N are ignored, because every read
+// of the code masks them (`code()`, and `to_bits` through it).
 unsafe impl<const N: u32, const ES: u32> bytemuck::Zeroable for Posit<N, ES> where Width<N>: WidthStorage {}
 // SAFETY: as above.
 unsafe impl<const N: u32, const ES: u32> bytemuck::Pod for Posit<N, ES> where Width<N>: WidthStorage {}
@@ -406,7 +427,7 @@ where
     }
     #[inline]
     fn to_bits(self) -> Self::Bits {
-        self.bits
+        Posit::to_bits(self)
     }
     #[inline]
     fn to_exact(self) -> Exact {

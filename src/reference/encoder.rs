@@ -81,7 +81,19 @@ enum Bracket<'a> {
 /// The decision between the two neighbours `lo < |x| < hi` of an inexact magnitude, common to
 /// both encoders: `true` for `hi`. `cmp` gives the sign of `|x| - t`; `neg` is the sign of
 /// `x` (for Up / Down).
-fn pick_upper(neg: bool, cmp: MagCmp<'_>, r: Rounding, lo: &Neighbour<'_>, hi: &Neighbour<'_>, mid: &Rational) -> bool {
+///
+/// `no_fraction` is set for formats without stored significand bits (E8M0): there every value
+/// is a power of two, the implicit leading 1 is the last digit, and a tie goes to the larger
+/// magnitude (LLVM APFloat, PyTorch and ml_dtypes agree; SEMANTICS rule 2).
+fn pick_upper(
+    neg: bool,
+    cmp: MagCmp<'_>,
+    r: Rounding,
+    lo: &Neighbour<'_>,
+    hi: &Neighbour<'_>,
+    mid: &Rational,
+    no_fraction: bool,
+) -> bool {
     match r {
         Rounding::TowardZero => false,
         Rounding::Up => !neg,
@@ -89,7 +101,9 @@ fn pick_upper(neg: bool, cmp: MagCmp<'_>, r: Rounding, lo: &Neighbour<'_>, hi: &
         Rounding::NearestEven => match cmp(mid) {
             Ordering::Less => false,
             Ordering::Greater => true,
-            // Tie: to the neighbour whose magnitude code is even.
+            // Tie: away from zero without fraction bits, else to the neighbour whose magnitude
+            // code is even.
+            Ordering::Equal if no_fraction => true,
             Ordering::Equal => {
                 assert!((lo.code ^ hi.code) & 1 == 1, "neighbouring codes differ by one");
                 hi.code.is_multiple_of(2)
@@ -348,7 +362,7 @@ impl RefFormat {
         match bracket {
             Bracket::Fixed(l) => *l,
             Bracket::Between { lo, hi, mid } => {
-                if pick_upper(neg, cmp, r, lo, hi, mid) {
+                if pick_upper(neg, cmp, r, lo, hi, mid, self.man_bits == 0) {
                     hi.landing
                 } else {
                     lo.landing

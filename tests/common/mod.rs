@@ -27,10 +27,11 @@ pub fn rng_seed(name: &str) -> u64 {
     seed
 }
 
-/// Compare a library result code with the reference's; NaNs compare by class.
+/// Compare a library result code with the reference's, exactly (NaN too: operations and
+/// conversions produce the format's canonical NaN code, notes/SEMANTICS.md).
 #[cfg(feature = "reference")]
 pub fn check_code(r: &lowp::reference::RefFormat, op: &str, args: &[u32], want: u32, got: u32, seed: u64) {
-    if want == got || (r.is_nan_code(want) && r.is_nan_code(got)) {
+    if want == got {
         return;
     }
     let args: Vec<String> = args.iter().map(|&a| lowp::reference::describe(r, a)).collect();
@@ -70,4 +71,35 @@ pub fn edge_codes<T: LowpFloat<Bits = u8>>() -> Vec<u32> {
     v.sort();
     v.dedup();
     v
+}
+
+/// The SIMD backends this CPU runs (not the portable one). A test that compares SIMD builds
+/// with the portable one must not pass having compared nothing: on x86-64 with AVX2 at least
+/// one backend must be there (else this panics); elsewhere the skip is printed where
+/// `cargo test` shows it (stderr, even with output captured it appears on failure and with
+/// `--nocapture`, and in the summary line's name).
+pub fn simd_backends(test: &str) -> Vec<lowp::bulk::Backend> {
+    use lowp::bulk::Backend;
+    let found: Vec<Backend> = [Backend::Avx2, Backend::Avx512].into_iter().filter(|b| b.is_supported()).collect();
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        assert!(!found.is_empty(), "{test}: the CPU has AVX2 but no SIMD backend is offered");
+    }
+    if found.is_empty() {
+        eprintln!("SKIPPED {test}: no SIMD backend on this CPU; only the portable build was checked");
+    } else {
+        eprintln!("{test}: SIMD backends {:?}", found.iter().map(|b| b.name()).collect::<Vec<_>>());
+    }
+    found
+}
+
+/// A proptest configuration whose random seed is [`rng_seed`]`(name)` — `LOWP_SEED` when set —
+/// printed, so that a failure replays; failures persist in `tests/*.proptest-regressions`
+/// (committed).
+pub fn proptest_config(name: &str, cases: u32) -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(rng_seed(name)),
+        ..proptest::test_runner::Config::default()
+    }
 }
