@@ -5,6 +5,7 @@
 //! LOWP_BENCH_QUICK=1 cargo bench -p lowp-bench --bench kernel_speed   # short samples
 //! LOWP_BENCH_CASES=vsq-int4-v64,candle-q8_0 cargo bench -p lowp-bench --bench kernel_speed
 //! cargo bench -p lowp-bench --bench kernel_speed -- gemv_hot     # criterion's own filter
+//! cargo bench -p lowp-bench --bench kernel_speed --features kernels   # lowp rows via lowp::kernels
 //! ```
 //!
 //! Weights: 4096 × 4096 from N(0,1) (seeded), x from N(0,1); GEMV y = W·x, GEMM Y = X·Wᵀ with
@@ -18,9 +19,12 @@
 //! (a wrapping sum over 256 MiB of u64). The relative GEMV error is ‖y − y₆₄‖₂ / ‖y₆₄‖₂
 //! against an f64 GEMV of the unquantized weights and x.
 //!
-//! The lowp rows call one small function per case (`lowp_gemv_*`, `lowp_gemm_*`); until
-//! `lowp::kernels` lands these dequantize each row with the crate's SIMD dequantizer and take
-//! an f32 dot (the "today" path), labelled as such in the table.
+//! The lowp rows call one small function per case (`lowp_gemv_*`, `lowp_gemm_*`). Without the
+//! `kernels` feature they run the path lowp had before `lowp::kernels`: dequantize each row
+//! with the crate's SIMD dequantizer, then an f32 dot (labelled "today" in the table); with
+//! `--features kernels` they call `BlockMatrix::gemv_into`/`gemm_into` and
+//! `MinifloatMatrix::<E4M3FN>` (needs a lowp with `lowp::kernels`). "lowp f32" is a plain
+//! 64-lane FMA dot per row on either path (lowp has no dense f32 kernel).
 
 use std::collections::BTreeSet;
 use std::hint::black_box;
@@ -33,6 +37,7 @@ use candle_core::{Device, Module, Tensor};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use lowp::block::{BlockMatrix, BlockScaled, Scheme};
 use lowp::rng::SplitMix64;
+#[cfg(not(feature = "kernels"))]
 use lowp::Float8E4M3FN;
 
 const ROWS: usize = 4096;
@@ -182,10 +187,13 @@ fn stream_sum(buf: &[u64]) -> u64 {
 // ---------------------------------------------------------------------------------------------
 // lowp rows: one function per case, so switching to `lowp::kernels` is a one-line change each.
 
-/// What the lowp rows run today (shown in the table).
-const LOWP_PATH: &str = "dequantize row (lowp SIMD) + f32 dot";
+/// What the lowp rows run (shown in the table).
+#[cfg(not(feature = "kernels"))]
+const LOWP_PATH: &str = "today: dequantize row (lowp SIMD) + f32 dot";
+#[cfg(feature = "kernels")]
+const LOWP_PATH: &str = "lowp::kernels";
 
-/// Plain dense f32 GEMV.
+/// Plain dense f32 GEMV (lowp has no dense f32 kernel: a 64-lane FMA dot per row).
 fn lowp_gemv_f32(w: &[f32], x: &[f32], y: &mut [f32]) {
     for (r, yr) in y.iter_mut().enumerate() {
         *yr = dot_f32(&w[r * K..(r + 1) * K], x);
@@ -202,15 +210,39 @@ fn lowp_gemm_f32(w: &[f32], x: &[f32], m: usize, y: &mut [f32]) {
     }
 }
 
-/// FP8 E4M3 weights (no scale): today each row through `lowp::bulk::to_f32_slice`.
-fn lowp_gemv_fp8(w: &[Float8E4M3FN], x: &[f32], y: &mut [f32], buf: &mut [f32]) {
+/// Dense FP8 E4M3 weights, no scale.
+#[cfg(not(feature = "kernels"))]
+type Fp8Matrix = Vec<Float8E4M3FN>;
+#[cfg(feature = "kernels")]
+type Fp8Matrix = lowp::kernels::MinifloatMatrix<lowp::minifloat::E4M3FN>;
+
+#[cfg(not(feature = "kernels"))]
+fn fp8_quantize(w: &[f32]) -> (Fp8Matrix, usize) {
+    let mut q = vec![Float8E4M3FN::default(); w.len()];
+    lowp::bulk::from_f32_slice(w, &mut q).expect("length");
+    (q, w.len())
+}
+#[cfg(feature = "kernels")]
+fn fp8_quantize(w: &[f32]) -> (Fp8Matrix, usize) {
+    let q = Fp8Matrix::quantize(w, ROWS, K, lowp::kernels::RowScale::None).expect("finite weights");
+    (q, w.len())
+}
+
+/// Today: each row through `lowp::bulk::to_f32_slice`, then the f32 dot.
+#[cfg(not(feature = "kernels"))]
+fn lowp_gemv_fp8(w: &Fp8Matrix, x: &[f32], y: &mut [f32], buf: &mut [f32]) {
     for (r, yr) in y.iter_mut().enumerate() {
         lowp::bulk::to_f32_slice(&w[r * K..(r + 1) * K], buf).expect("row length");
         *yr = dot_f32(buf, x);
     }
 }
+#[cfg(feature = "kernels")]
+fn lowp_gemv_fp8(w: &Fp8Matrix, x: &[f32], y: &mut [f32], _buf: &mut [f32]) {
+    w.gemv_into(x, y).expect("shapes")
+}
 
-fn lowp_gemm_fp8(w: &[Float8E4M3FN], x: &[f32], m: usize, y: &mut [f32], buf: &mut [f32]) {
+#[cfg(not(feature = "kernels"))]
+fn lowp_gemm_fp8(w: &Fp8Matrix, x: &[f32], m: usize, y: &mut [f32], buf: &mut [f32]) {
     for r in 0..ROWS {
         lowp::bulk::to_f32_slice(&w[r * K..(r + 1) * K], buf).expect("row length");
         for i in 0..m {
@@ -218,17 +250,25 @@ fn lowp_gemm_fp8(w: &[Float8E4M3FN], x: &[f32], m: usize, y: &mut [f32], buf: &m
         }
     }
 }
+#[cfg(feature = "kernels")]
+fn lowp_gemm_fp8(w: &Fp8Matrix, x: &[f32], m: usize, y: &mut [f32], _buf: &mut [f32]) {
+    w.gemm_into(x, m, y).expect("shapes")
+}
 
-/// Block-scaled weights (INT8 per row, VSQ, MXFP4, NVFP4).
-/// Kernels: `w.gemv_into(x, y).unwrap()`.
+/// Block-scaled weights (INT8 per row, VSQ, MXFP4, NVFP4). Today: dequantize each row, f32 dot.
+#[cfg(not(feature = "kernels"))]
 fn lowp_gemv_block(w: &BlockMatrix, x: &[f32], y: &mut [f32], buf: &mut [f32]) {
     for (r, yr) in y.iter_mut().enumerate() {
         w.row(r).dequantize_into(buf).expect("row length");
         *yr = dot_f32(buf, x);
     }
 }
+#[cfg(feature = "kernels")]
+fn lowp_gemv_block(w: &BlockMatrix, x: &[f32], y: &mut [f32], _buf: &mut [f32]) {
+    w.gemv_into(x, y).expect("shapes")
+}
 
-/// Kernels: `w.gemm_into(x, m, y).unwrap()`.
+#[cfg(not(feature = "kernels"))]
 fn lowp_gemm_block(w: &BlockMatrix, x: &[f32], m: usize, y: &mut [f32], buf: &mut [f32]) {
     for r in 0..ROWS {
         w.row(r).dequantize_into(buf).expect("row length");
@@ -236,6 +276,10 @@ fn lowp_gemm_block(w: &BlockMatrix, x: &[f32], m: usize, y: &mut [f32], buf: &mu
             y[i * ROWS + r] = dot_f32(buf, &x[i * K..(i + 1) * K]);
         }
     }
+}
+#[cfg(feature = "kernels")]
+fn lowp_gemm_block(w: &BlockMatrix, x: &[f32], m: usize, y: &mut [f32], _buf: &mut [f32]) {
+    w.gemm_into(x, m, y).expect("shapes")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,7 +328,7 @@ fn candle_copy(q: &QTensor) -> QMatMul {
 
 enum Weights {
     LowpF32(Vec<f32>),
-    Fp8(Vec<Float8E4M3FN>),
+    Fp8(Fp8Matrix),
     Block(BlockMatrix),
     Gemm(Vec<f32>),
     Candle(QMatMul),
@@ -394,9 +438,8 @@ fn build(kind: Kind, w: &[f32], tw: &Tensor) -> (Weights, usize) {
         Kind::LowpF32 => (Weights::LowpF32(w.to_vec()), 4 * w.len()),
         Kind::Gemm => (Weights::Gemm(w.to_vec()), 4 * w.len()),
         Kind::Fp8 => {
-            let mut q = vec![Float8E4M3FN::default(); w.len()];
-            lowp::bulk::from_f32_slice(w, &mut q).expect("length");
-            (Weights::Fp8(q), w.len())
+            let (q, bytes) = fp8_quantize(w);
+            (Weights::Fp8(q), bytes)
         }
         Kind::Block(name) => {
             let s: Scheme = name.parse().expect("scheme name");
