@@ -35,7 +35,9 @@ use std::time::Duration;
 use candle_core::quantized::{GgmlDType, QMatMul, QStorage, QTensor};
 use candle_core::{Device, Module, Tensor};
 use criterion::{BenchmarkId, Criterion, Throughput};
-use lowp::block::{BlockMatrix, BlockScaled, Scheme};
+#[cfg(not(feature = "kernels"))]
+use lowp::block::BlockScaled;
+use lowp::block::{BlockMatrix, Scheme};
 use lowp::rng::SplitMix64;
 #[cfg(not(feature = "kernels"))]
 use lowp::Float8E4M3FN;
@@ -555,6 +557,7 @@ fn main() {
         let y = first.gemv_vec(&inp, &mut s);
         let err = y.iter().zip(&y64).map(|(&a, &b)| (a as f64 - b).powi(2)).sum::<f64>().sqrt() / ref_norm;
         let path = match cs.kind {
+            Kind::LowpF32 => "plain f32: 64-lane FMA dot per row",
             Kind::Gemm => "gemm 0.19, Parallelism::None",
             Kind::Candle(_) => "candle-core 0.11 QMatMul (ggml kernels)",
             _ => LOWP_PATH,
@@ -684,7 +687,7 @@ fn write_table(rows: &[Row]) {
     }
     md += &goals(rows, bw);
     md += "\nrel. GEMV error: ‖y − y₆₄‖₂ / ‖y₆₄‖₂ against an f64 GEMV of the unquantized weights (candle also \
-           quantizes x to Q8_0/Q8K blocks; lowp's today path keeps x in f32).\n";
+           quantizes x to Q8_0/Q8K blocks; so do lowp::kernels' integer paths, to INT8 per weight block; the today path keeps x in f32).\n";
     let out = PathBuf::from(std::env::var_os("KERNEL_SPEED_OUT").map_or_else(
         || concat!(env!("CARGO_MANIFEST_DIR"), "/../../results/kernel_speed.md").into(),
         PathBuf::from,
