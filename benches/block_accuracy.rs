@@ -244,7 +244,10 @@ fn main() {
     }
 }
 
-fn markdown(rows: &[Row], described: &[(Dist, (f64, f64, f64, f64))], rows_n: usize, elapsed: f64) -> String {
+/// A distribution and its summary (mean, standard deviation, largest magnitude, kurtosis).
+type Described = (Dist, (f64, f64, f64, f64));
+
+fn markdown(rows: &[Row], described: &[Described], rows_n: usize, elapsed: f64) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# Block-scaled quantization: accuracy\n");
     let _ = writeln!(
@@ -562,7 +565,8 @@ fn chart(rows: &[Row], path: &Path, rows_n: usize) -> Res {
     ];
     let areas = plots.split_by_breakpoints([860, 1180], [] as [i32; 0]);
     let mut markers: Vec<Rect> = Vec::new();
-    let mut columns: Vec<(Vec<(i32, i32)>, String, Rect)> = Vec::new();
+    type Column = (Vec<(i32, i32)>, String, Rect);
+    let mut columns: Vec<Column> = Vec::new();
     let panel_of = |x: f64| panels.iter().position(|&(a, b, _)| x >= a && x <= b);
     for (i, (area, &(x0, x1, title))) in areas.iter().zip(&panels).enumerate() {
         let mine: Vec<Pt> = pts

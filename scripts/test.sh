@@ -17,3 +17,7 @@ fi
 cargo test --features reference "$@"
 # The library builds without std (no_std users) and without the CLI.
 cargo build --lib --no-default-features
+# ... and links into a `#![no_std]`, `#![no_main]` binary with no allocator (.ci/no_alloc):
+# rustc refuses to link if anything there needs `alloc`.
+cargo build --release --quiet --manifest-path .ci/no_alloc/Cargo.toml --target-dir target/no_alloc
+echo "no_std, no allocator: links"

@@ -35,8 +35,6 @@
 //! Codes are plain `u64`s holding the encoding in the low [`FormatId::bits`] bits; methods that
 //! take a code reject one with bits set above the format's width ([`CodeError`]).
 
-extern crate alloc;
-
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;

@@ -23,12 +23,16 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
 mod arch;
 #[cfg(feature = "std")]
 pub mod block;
 pub mod bulk;
 pub mod decimal;
 pub mod dot;
+#[cfg(feature = "alloc")]
 pub mod dynamic;
 pub mod exact;
 pub mod format;

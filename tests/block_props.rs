@@ -399,8 +399,8 @@ proptest! {
                         for i in 0..cols {
                             prop_assert_eq!(row.code(i), whole.code(r * cols + i), "{} row {} code {}", s, r, i);
                         }
-                        if b != 0 {
-                            for k in 0..cols / b {
+                        if let Some(blocks) = cols.checked_div(b) {
+                            for k in 0..blocks {
                                 prop_assert_eq!(row.scale_code(k), whole.scale_code(r * cols / b + k), "{} row {} scale {}", s, r, k);
                             }
                         }

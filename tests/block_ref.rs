@@ -493,6 +493,7 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     /// Panics with everything needed to reproduce: `x` is the row, `base` the offset of the row
     /// in the library's input (matrix rows), `i` the index in the row.
+    #[allow(clippy::too_many_arguments)] // a failure report: everything it prints
     fn fail(&self, what: &str, x: &[f32], base: usize, i: Option<usize>, block: usize, want: &str, got: &str) -> ! {
         let b = block.max(1);
         let (idx, input, blk) = match i {

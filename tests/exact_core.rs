@@ -167,3 +167,88 @@ fn add_cancellation_edges() {
         }
     }
 }
+
+/// MPFR's rounding of `q` into an IEEE binary format of `prec` bits (24: binary32, 53:
+/// binary64) with subnormals emulated (`subnormalize`), values below the smallest subnormal
+/// decided by hand (MPFR's subnormalize leaves them alone) and overflow by IEEE 754's rule
+/// (±max when the mode rounds toward zero for that sign, else ±∞) — written apart from the core.
+fn mpfr_ieee(q: &Rational, prec: u32, mode: Rounding) -> f64 {
+    let (emin_sub, emax) = if prec == 24 { (-149, 127) } else { (-1074, 1023) };
+    let max = if prec == 24 { f32::MAX as f64 } else { f64::MAX };
+    let round = match mode {
+        Rounding::NearestEven => Round::Nearest,
+        Rounding::TowardZero => Round::Zero,
+        Rounding::Up => Round::Up,
+        Rounding::Down => Round::Down,
+        Rounding::Stochastic(_) => unreachable!(),
+    };
+    let neg = *q < 0;
+    let tiny = Rational::from(1) >> (-emin_sub) as u32; // the smallest subnormal
+    let mag = Rational::from(q.abs_ref());
+    let signed = |x: f64| if neg { -x } else { x };
+    if mag < tiny {
+        let half = Rational::from(&tiny / 2u32);
+        let up = match mode {
+            Rounding::NearestEven => mag > half,
+            Rounding::TowardZero => false,
+            Rounding::Up => !neg,
+            Rounding::Down => neg,
+            Rounding::Stochastic(_) => unreachable!(),
+        };
+        return signed(if up { 2f64.powi(emin_sub) } else { 0.0 });
+    }
+    let (mut f, dir) = Float::with_val_round(prec, q, round);
+    f.subnormalize_ieee_round(dir, round);
+    let big = Rational::from(1) << (emax + 1) as u32;
+    if Rational::from(f.to_rational().unwrap().abs_ref()) >= big {
+        let toward_zero = match mode {
+            Rounding::TowardZero => true,
+            Rounding::Up => neg,
+            Rounding::Down => !neg,
+            _ => false,
+        };
+        return signed(if toward_zero { max } else { f64::INFINITY });
+    }
+    f.to_f64()
+}
+
+/// The core where it is hardest (issue 10 item 12): small significands (a few bits) and full
+/// ones with sticky bits, at exponents around the f32 and f64 subnormal ranges, underflow to
+/// zero and overflow, under every directed mode, against MPFR with emulated subnormals.
+#[test]
+fn core_rounds_edges_like_mpfr() {
+    let seed = rng_seed("core_rounds_edges_like_mpfr");
+    let mut g = SplitMix::new(seed);
+    // Where the value's leading bit lands: around f32's and f64's smallest subnormal, their
+    // smallest normal, their overflow threshold, and zero-underflow far below.
+    let windows: [(i32, i32); 8] =
+        [(-153, -145), (-130, -122), (124, 130), (-1079, -1070), (-1026, -1018), (1020, 1026), (-1200, -1160), (-170, -150)];
+    let mut n = 0u64;
+    for _ in 0..60_000 {
+        let sticky = g.next_u32().is_multiple_of(4);
+        let bits = if sticky { 64 } else { 1 + g.next_u32() % 64 };
+        let mut sig = g.next_u64() >> (64 - bits) | 1 << (bits - 1);
+        if g.next_u32().is_multiple_of(3) {
+            sig |= 1; // odd: ties and near-ties in the last place
+        }
+        let (lo, hi) = windows[(g.next_u32() % windows.len() as u32) as usize];
+        let top = lo + (g.next_u32() % (hi - lo + 1) as u32) as i32; // floor(log2) of the value
+        let exp = top - (bits as i32 - 1);
+        let x = Exact::Finite { neg: g.next_u32().is_multiple_of(2), sig, exp, sticky };
+        let q = rational(x).unwrap();
+        for mode in MODES {
+            for (prec, layout) in [(53, &F64_LAYOUT), (24, &F32_LAYOUT)] {
+                let got = round_ieee(x, layout, mode, Overflow::NonSaturating);
+                let want = mpfr_ieee(&q, prec, mode);
+                let want_bits = if prec == 24 { (want as f32).to_bits() as u64 } else { want.to_bits() };
+                assert_eq!(
+                    got, want_bits,
+                    "{x:?} to binary{} under {mode:?}: core {got:#x}, MPFR {want:e} ({want_bits:#x}) (seed {seed:#x})",
+                    if prec == 24 { 32 } else { 64 }
+                );
+                n += 1;
+            }
+        }
+    }
+    eprintln!("core_rounds_edges_like_mpfr: {n} roundings");
+}

@@ -435,9 +435,13 @@ fn zeros_and_underflow() {
 #[test]
 fn e8m0_rounding() {
     let e = f("float8_e8m0fnu");
-    assert_code(e, dec(e, "1.5", NE, NS), 0x80, "1.5 tie -> 2 (even code 0x80)");
+    // No fraction bits: ties go away from zero (LLVM APFloat, PyTorch, ml_dtypes).
+    assert_code(e, dec(e, "1.5", NE, NS), 0x80, "1.5 tie -> 2 (away)");
     assert_code(e, dec(e, "1.4999", NE, NS), 0x7F, "1.4999");
-    assert_code(e, dec(e, "3", NE, NS), 0x80, "3 tie -> 2");
+    assert_code(e, dec(e, "3", NE, NS), 0x81, "3 tie -> 4 (away, not the even code 0x80)");
+    assert_code(e, dec(e, "2.9999", NE, NS), 0x80, "just below the tie 3 -> 2");
+    assert_code(e, rnd(e, &(p2(-125) * q(3, 2)), NE, NS), 0x03, "1.5*2^-125 tie -> 2^-124");
+    assert_code(e, rnd(e, &(p2(-127) * q(3, 2) - p2(-160)), NE, NS), 0x00, "just below 1.5*2^-127 -> 2^-127");
     assert_code(e, dec(e, "6", NE, NS), 0x82, "6 tie -> 8");
     assert_code(e, dec(e, "1.1", UP, NS), 0x80, "1.1 up");
     assert_code(e, dec(e, "1.1", DN, NS), 0x7F, "1.1 down");
@@ -453,7 +457,9 @@ fn e8m0_rounding() {
             assert_nan(e, dec(e, "nan", r, o), "nan");
         }
     }
-    assert_code(e, rnd(e, &(p2(127) * q(3, 2)), NE, NS), 0xFE, "1.5*2^127 tie -> 2^127 (even)");
+    assert_nan(e, rnd(e, &(p2(127) * q(3, 2)), NE, NS), "1.5*2^127 tie -> 2^128 (away), overflow");
+    assert_code(e, rnd(e, &(p2(127) * q(3, 2)), NE, SAT), 0xFE, "1.5*2^127 tie saturates");
+    assert_code(e, rnd(e, &(p2(127) * q(3, 2) - 1), NE, NS), 0xFE, "just below 1.5*2^127");
     assert_nan(e, rnd(e, &(p2(127) * q(3, 2) + 1), NE, NS), "just above 1.5*2^127");
     assert_nan(e, rnd(e, &p2(128), NE, NS), "2^128");
     assert_code(e, rnd(e, &p2(128), NE, SAT), 0xFE, "2^128 sat");
@@ -535,7 +541,8 @@ fn every_midpoint() {
             let (hi, chi) = &w[1];
             let mid = Rational::from(lo + hi) / 2u32;
             let eps = Rational::from(hi - lo) * p2(-70);
-            let even = if clo % 2 == 0 { *clo } else { *chi };
+            // Ties to the even code; without fraction bits (E8M0) away from zero.
+            let even = if clo % 2 == 0 && fmt.name() != "float8_e8m0fnu" { *clo } else { *chi };
             assert_code(fmt, rnd(fmt, &mid, NE, NS), even, "midpoint");
             assert_code(fmt, rnd(fmt, &Rational::from(&mid - &eps), NE, NS), *clo, "below midpoint");
             assert_code(fmt, rnd(fmt, &Rational::from(&mid + &eps), NE, NS), *chi, "above midpoint");

@@ -61,3 +61,27 @@ fn pod_junk_bits_are_masked() {
         assert_eq!((j6.to_bits(), format!("{j6:?}")), (c6.to_bits(), format!("{c6:?}")));
     }
 }
+
+/// Issue 10 item 14: the regression test printed on a mismatch is paste-able. This is one,
+/// pasted as printed (1 + 1 = 2 in E4M3FN; 0x78 + 0x7e = 448 + 448 overflows to NaN 0x7f):
+#[test]
+fn regression_float8_e4m3fn_add_38_38() {
+    let f = lowp::dynamic::FormatId::from_name("float8_e4m3fn").unwrap();
+    assert_eq!(f.op(lowp::dynamic::Op::Add, &[0x38, 0x38]).unwrap(), 0x40);
+}
+
+#[test]
+fn regression_float8_e4m3fn_add_7e_7e() {
+    let f = lowp::dynamic::FormatId::from_name("float8_e4m3fn").unwrap();
+    assert_eq!(f.op(lowp::dynamic::Op::Add, &[0x7e, 0x7e]).unwrap(), 0x7f);
+}
+
+/// … and the generator prints exactly those texts.
+#[test]
+fn regression_text_is_what_was_pasted() {
+    let src = include_str!("regressions.rs");
+    for (args, want) in [([0x38u32, 0x38], 0x40u32), ([0x7e, 0x7e], 0x7f)] {
+        let text = common::regression_test("float8_e4m3fn", "add", &args, want);
+        assert!(src.contains(&text), "not pasted verbatim:\n{text}");
+    }
+}

@@ -17,6 +17,10 @@ use lowp::block::{
 use lowp::dynamic::{exact_decimal, Field, FormatId, Op, OpError, PositFormat};
 use lowp::{Overflow, Rounding};
 
+#[path = "lowp/mixed.rs"]
+mod mixed;
+use mixed::Mixed;
+
 const FORMAT_HELP: &str = "Format name: ml_dtypes spelling (float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, \
 float8_e5m2fnuz, float8_e4m3b11fnuz, float8_e4m3, float6_e2m3fn, float6_e3m2fn, float4_e2m1fn, float8_e8m0fnu), \
 float16, bfloat16, float32, or an alias (e4m3, e5m2, fp4, e8m0, half, bf16, f32, ...; see `lowp formats --aliases`); \
@@ -119,16 +123,45 @@ enum Command {
     /// Results are correctly rounded, nearest-even, non-saturating (the library's operators);
     /// posits saturate at +/-maxpos, and NaR in gives NaR out. qdot (posits only) is the
     /// quire-fused dot product a1*b1 + a2*b2 + ...: accumulated exactly, rounded once.
+    ///
+    /// Mixed precision (`--to DST`; lowp::dot): the a/b codes are in the --format (source)
+    /// format, c and the result in DST. exfma `a b c` = c + a*b; exsdotp `a0 b0 a1 b1 c` =
+    /// c + a0*b0 + a1*b1 (the ExSdotp unit); exvsum `a0 a1 c` = c + a0 + a1: each exact, rounded
+    /// once to DST. dot `a1 b1 a2 b2 ...` (any number of pairs; a blank line is the empty sum,
+    /// +0) = a1*b1 + a2*b2 + ... under --accumulate. These take --rounding (with `stochastic`
+    /// the random bits are the last token of each line, after the codes) and --saturate.
+    /// Sources: every 8-, 6- and 4-bit minifloat into float16, bfloat16 or float32 (FP6 and FP4
+    /// also into the 8-bit minifloats, FP4 into FP6); float16 and bfloat16 into float32; posit8
+    /// into posit16, posit32, float32; posit16 into posit32, float32.
     Op {
         #[arg(short, long, value_name = "NAME", help = FORMAT_HELP)]
         format: FormatId,
         /// The operation: add, sub, mul, div, sqrt, fma (a*b+c, one rounding), qdot (posits:
-        /// fused dot product of the pairs a1 b1 a2 b2 ..., one rounding).
-        #[arg(value_name = "OP")]
-        op: Op,
+        /// fused dot product of the pairs a1 b1 a2 b2 ..., one rounding); with --to: exfma,
+        /// exsdotp, exvsum, dot.
+        #[arg(value_name = "OP", value_parser = parse_op)]
+        op: OpArg,
         /// Also print the result's value after the code.
         #[arg(long)]
         values: bool,
+        /// Destination format of exfma, exsdotp, exvsum and dot: the accumulator c and the
+        /// result (float16, bfloat16, float32, or an alias: f16, bf16, f32, ...).
+        #[arg(long, value_name = "DST")]
+        to: Option<FormatId>,
+        /// Rounding of exfma, exsdotp, exvsum and dot: nearest-even (default), toward-zero, up,
+        /// down, stochastic:SEED (one SplitMix64 draw per line), stochastic (the line's last token
+        /// is its 32 random bits). dot rounds at each step of its discipline; with stochastic
+        /// rounding step k uses the k-th draw of SplitMix64 seeded with the line's bits.
+        #[arg(short, long, value_name = "MODE", value_parser = parse_rounding)]
+        rounding: Option<RoundingArg>,
+        /// exfma, exsdotp, exvsum, dot: clamp overflow to +/- max of DST instead of Inf/NaN.
+        #[arg(long)]
+        saturate: bool,
+        /// How dot accumulates: exact (default; a Kulisch accumulator, one rounding), exsdotp
+        /// (pairs through exsdotp, one rounding per pair), fma (one exfma per product), f32
+        /// (f32 products and sums in 16 lanes, then one rounding to DST).
+        #[arg(long, value_name = "HOW")]
+        accumulate: Option<lowp::dot::Accumulate>,
     },
     /// Block-scaled quantization of a vector: numbers on stdin (one per line), the whole input
     /// one vector; prints each number's dequantized value (f32, shortest round-trip text).
@@ -204,6 +237,23 @@ fn parse_scheme_list(s: &str) -> Result<SchemeList, String> {
         return Err("no scheme named (give `all` or names separated by commas)".into());
     }
     Ok(SchemeList(v))
+}
+
+/// The operation of `lowp op`: one of the format's own ([`Op`]) or a mixed-precision one.
+#[derive(Clone, Copy, Debug)]
+enum OpArg {
+    Plain(Op),
+    Mixed(Mixed),
+}
+
+fn parse_op(s: &str) -> Result<OpArg, String> {
+    if let Some(m) = Mixed::from_name(s) {
+        return Ok(OpArg::Mixed(m));
+    }
+    s.parse::<Op>().map(OpArg::Plain).map_err(|_| {
+        let all: Vec<&str> = Op::ALL.iter().map(|o| o.name()).chain(Mixed::ALL.iter().map(|m| m.name())).collect();
+        format!("unknown operation `{s}`; valid: {}", all.join(", "))
+    })
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -301,7 +351,26 @@ fn each_line(out: &mut Out, mut f: impl FnMut(&str, &mut Out) -> Result<(), Fail
 }
 
 /// Feed each non-blank line of stdin (comment stripped, trimmed) to `f`, with its number.
-fn each_numbered_line(out: &mut Out, mut f: impl FnMut(usize, &str, &mut Out) -> Result<(), Fail>) -> Result<(), Fail> {
+fn each_numbered_line(out: &mut Out, f: impl FnMut(usize, &str, &mut Out) -> Result<(), Fail>) -> Result<(), Fail> {
+    each_input_line(out, false, f)
+}
+
+/// [`each_line`], but with `keep_blank` an empty (or all-white) line goes to `f` as `""`; a line
+/// holding only a comment is still skipped.
+fn each_line_keeping_blank(
+    out: &mut Out,
+    keep_blank: bool,
+    mut f: impl FnMut(&str, &mut Out) -> Result<(), Fail>,
+) -> Result<(), Fail> {
+    each_input_line(out, keep_blank, |_, text, out| f(text, out))
+}
+
+/// The line loop of every streaming command (see [`each_line_keeping_blank`]).
+fn each_input_line(
+    out: &mut Out,
+    keep_blank: bool,
+    mut f: impl FnMut(usize, &str, &mut Out) -> Result<(), Fail>,
+) -> Result<(), Fail> {
     let stdin = io::stdin();
     let interactive = stdin.is_terminal();
     let mut rd = stdin.lock();
@@ -317,8 +386,9 @@ fn each_numbered_line(out: &mut Out, mut f: impl FnMut(usize, &str, &mut Out) ->
             Ok(t) => t,
             Err(_) => return Err(Fail::Line { line, msg: "the line is not valid UTF-8".into() }),
         };
+        let blank = text.trim().is_empty();
         let text = text.split('#').next().unwrap_or("").trim();
-        if text.is_empty() {
+        if text.is_empty() && !(keep_blank && blank) {
             continue;
         }
         match f(line, text, out) {
@@ -1288,7 +1358,51 @@ fn run(cli: Cli, out: &mut Out) -> Result<(), Fail> {
             cmd_encode(out, format, saturate, rounding, exact, shortest)
         }
         Command::Decode { format, exact } => cmd_decode(out, format, exact),
-        Command::Op { format, op, values } => cmd_op(out, format, op, values),
+        Command::Op { format, op: OpArg::Plain(op), values, to, rounding, saturate, accumulate } => {
+            let only_mixed = |what: &str| {
+                Fail::Usage(format!(
+                    "{what} is for the mixed-precision operations (exfma, exsdotp, exvsum, dot); {op} rounds \
+nearest-even in {format}"
+                ))
+            };
+            if to.is_some() {
+                return Err(only_mixed("--to"));
+            }
+            if rounding.is_some() {
+                return Err(only_mixed("--rounding"));
+            }
+            if saturate {
+                return Err(only_mixed("--saturate"));
+            }
+            if accumulate.is_some() {
+                return Err(Fail::Usage("--accumulate is for dot".into()));
+            }
+            cmd_op(out, format, op, values)
+        }
+        Command::Op { format, op: OpArg::Mixed(op), values, to, rounding, saturate, accumulate } => {
+            let Some(dst) = to else {
+                return Err(Fail::Usage(format!(
+                    "{op} needs --to DST, the format of the accumulator and the result (e.g. `lowp op -f {} {op} \
+--to f32`)",
+                    format.name()
+                )));
+            };
+            if accumulate.is_some() && op != Mixed::Dot {
+                return Err(Fail::Usage(format!("--accumulate is for dot, not {op}")));
+            }
+            mixed::cmd(
+                out,
+                mixed::Settings {
+                    src: format,
+                    op,
+                    dst,
+                    rounding: rounding.unwrap_or(RoundingArg::Fixed(Rounding::NearestEven)),
+                    overflow: if saturate { Overflow::Saturating } else { dst.default_overflow() },
+                    how: accumulate.unwrap_or(lowp::dot::Accumulate::Exact),
+                    values,
+                },
+            )
+        }
     }
 }
 

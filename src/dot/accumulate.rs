@@ -40,8 +40,8 @@ use crate::rng::SplitMix64;
 pub enum Accumulate {
     /// Every product and the sum exact in an [`ExactAccumulator`](super::ExactAccumulator)
     /// (a Kulisch accumulator wide enough for any sum of up to 2^63 products of `S`), rounded
-    /// once to `D` at the end. A zero sum is `−0` only when every product is `−0` (and under
-    /// [`Rounding::Down`]), as in the fused operations.
+    /// once to `D` at the end. A zero sum follows the fused operations' rule: the sign of
+    /// products that are zeros of one sign, else `+0` (`−0` under [`Rounding::Down`]).
     Exact,
     /// The MiniFloat-NN way: `acc = +0`; for `i = 0, 2, 4, …`:
     /// `acc = exsdotp(a[i], b[i], a[i+1], b[i+1], acc)` (one rounding per pair); an odd last
@@ -102,12 +102,17 @@ impl std::error::Error for ParseAccumulateError {}
 impl FromStr for Accumulate {
     type Err = ParseAccumulateError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "exact" | "kulisch" | "quire" => Ok(Accumulate::Exact),
-            "exsdotp" | "exsdotp-chain" => Ok(Accumulate::ExsdotpChain),
-            "fma" | "exfma" | "fma-chain" => Ok(Accumulate::FmaChain),
-            "f32" | "float32" => Ok(Accumulate::F32),
-            _ => Err(ParseAccumulateError),
+        let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(s));
+        if is(&["exact", "kulisch", "quire"]) {
+            Ok(Accumulate::Exact)
+        } else if is(&["exsdotp", "exsdotp-chain"]) {
+            Ok(Accumulate::ExsdotpChain)
+        } else if is(&["fma", "exfma", "fma-chain"]) {
+            Ok(Accumulate::FmaChain)
+        } else if is(&["f32", "float32"]) {
+            Ok(Accumulate::F32)
+        } else {
+            Err(ParseAccumulateError)
         }
     }
 }

@@ -11,10 +11,11 @@
 //! 4. **Finite**: the products and the sum are computed **exactly** (no intermediate rounding,
 //!    however far apart the terms), then rounded **once** to `D` under the given [`Rounding`]
 //!    and [`Overflow`] (overflow decided after rounding).
-//! 5. **Sign of zero**: an exact zero result is `−0` when every addend is `−0` (a product's
-//!    zero has the xor of its factors' signs); otherwise `+0`, except under
-//!    [`Rounding::Down`] where it is `−0` (IEEE 754 §6.3). A nonzero sum that rounds to zero
-//!    keeps its sign.
+//! 5. **Sign of zero** (IEEE 754 §6.3): an exact zero result whose addends are all zeros of
+//!    one sign has that sign (a product's zero has the xor of its factors' signs), in every
+//!    mode — `(+0) + (+0)` is `+0` even rounding down; any other exact zero sum (zeros of
+//!    both signs, or nonzero addends that cancel) is `+0`, and `−0` under
+//!    [`Rounding::Down`]. A nonzero sum that rounds to zero keeps its sign.
 
 use super::kulisch::{sum_terms, Specials, Term, Value};
 use crate::format::{LowpFloat, Overflow, Rounding};

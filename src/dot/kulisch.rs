@@ -208,27 +208,29 @@ pub(crate) struct Specials {
     nan: bool,
     pos_inf: bool,
     neg_inf: bool,
-    /// Addends seen.
-    any: bool,
-    /// Every addend so far is −0.
+    /// Every addend so far is −0 (true for none).
     all_neg_zero: bool,
+    /// Every addend so far is +0 (true for none).
+    all_pos_zero: bool,
 }
 
 impl Specials {
     pub(crate) const NONE: Specials =
-        Specials { nan: false, pos_inf: false, neg_inf: false, any: false, all_neg_zero: true };
+        Specials { nan: false, pos_inf: false, neg_inf: false, all_neg_zero: true, all_pos_zero: true };
 
     /// Record an addend; returns its finite nonzero part, if any.
     #[inline(always)]
     pub(crate) fn record(&mut self, v: Value) -> Option<Term> {
-        self.any = true;
         match v {
             Value::Nan => {
                 self.nan = true;
+                self.all_neg_zero = false;
+                self.all_pos_zero = false;
                 None
             }
             Value::Inf { neg } => {
                 self.all_neg_zero = false;
+                self.all_pos_zero = false;
                 if neg {
                     self.neg_inf = true
                 } else {
@@ -238,10 +240,12 @@ impl Specials {
             }
             Value::Zero { neg } => {
                 self.all_neg_zero &= neg;
+                self.all_pos_zero &= !neg;
                 None
             }
             Value::Finite(t) => {
                 self.all_neg_zero = false;
+                self.all_pos_zero = false;
                 Some(t)
             }
         }
@@ -260,11 +264,19 @@ impl Specials {
         }
     }
 
-    /// The sign of an exact zero sum: −0 when every addend is −0 (and there is one); otherwise
-    /// +0, or −0 under [`Rounding::Down`] (IEEE 754 §6.3).
+    /// The sign of an exact zero sum (IEEE 754 §6.3): zeros of one sign keep it (`x + x`, in
+    /// every mode; no addend at all is `+0`); otherwise — zeros of both signs, or nonzero
+    /// addends that cancel — `+0`, and `−0` under [`Rounding::Down`].
     #[inline(always)]
     pub(crate) fn zero(&self, rounding: Rounding) -> Exact {
-        Exact::Zero { neg: (self.any && self.all_neg_zero) || (rounding == Rounding::Down && self.any) }
+        let neg = if self.all_pos_zero {
+            false
+        } else if self.all_neg_zero {
+            true
+        } else {
+            rounding == Rounding::Down
+        };
+        Exact::Zero { neg }
     }
 }
 
@@ -331,9 +343,9 @@ fn exponent_range<S: LowpFloat>() -> (i32, i32) {
 /// Its width follows `S`: `2·(top − lsb) + 64` bits with every value of `S` a multiple of
 /// `2^lsb` and below `2^top` — three 64-bit limbs for the 8-bit minifloats, eleven for
 /// `bf16` (one limb above the sign, so that every term's two limbs exist). Special values follow IEEE 754: a NaN operand, `0·∞` or opposite infinities make
-/// the sum NaN; otherwise an infinite product makes it that infinity. An exact zero sum is
-/// `−0` only when every addend is `−0`, and under [`Rounding::Down`] (see
-/// [`round`](Self::round)).
+/// the sum NaN; otherwise an infinite product makes it that infinity. An exact zero sum
+/// follows IEEE 754: zeros of one sign keep it, anything else is `+0` (`−0` under
+/// [`Rounding::Down`], see [`round`](Self::round)); the empty sum is `+0`.
 ///
 /// The posit quire ([`crate::Quire`]) is the same accumulator with the Posit Standard's
 /// width; both run on this module's limb arithmetic.
@@ -471,7 +483,7 @@ impl<S: LowpFloat> ExactAccumulator<S> {
 
     /// The sum as an [`Exact`] (64 significant bits and a sticky flag: enough to round it
     /// correctly into any format of up to 62 bits); an exact zero is `−0` when every addend
-    /// is `−0`, `+0` otherwise.
+    /// is `−0`, `+0` otherwise (as under nearest-even).
     ///
     /// ```
     /// use lowp::dot::ExactAccumulator;
@@ -495,7 +507,10 @@ impl<S: LowpFloat> ExactAccumulator<S> {
     }
 
     /// The sum rounded once to `D` under `rounding` and `overflow` (an exact zero sum of
-    /// addends that are not all `−0` is `−0` under [`Rounding::Down`], `+0` otherwise).
+    /// addends that are not zeros of one sign is `−0` under [`Rounding::Down`], `+0` otherwise).
+    /// A [`Rounding::Stochastic(r)`](Rounding::Stochastic) uses `r` itself; `dot_with(…,
+    /// Accumulate::Exact, Stochastic(r), …)` rounds with the first output of
+    /// `SplitMix64::new(r)` instead, like every step of the other disciplines.
     ///
     /// ```
     /// use lowp::dot::ExactAccumulator;

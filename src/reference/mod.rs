@@ -36,6 +36,7 @@
 //! Everything here is slow on purpose and optimised only for being obviously right.
 
 mod encoder;
+mod fused;
 mod ops;
 mod parse;
 pub mod posit;
@@ -46,6 +47,9 @@ use std::sync::OnceLock;
 
 use rug::{Integer, Rational};
 
+pub use fused::{
+    ref_dot, ref_dot_exact, ref_dot_round, ref_fused, ref_fused_each, ref_fused_exact, FusedOp, RefSplitMix64,
+};
 pub use ops::{exact_add, exact_mul, exact_mul_add, exact_sub};
 pub use parse::{parse_decimal, RefParseError};
 pub use posit::{PositEncoder, RefPosit};
