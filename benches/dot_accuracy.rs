@@ -55,7 +55,8 @@ const QUICK_DIV: usize = 16;
 /// MPFR precision of the exact sum: products of f16 span 2^−48 … 2^32, plus 17 carry bits.
 const EXACT_PREC: u32 = 256;
 
-const DISCIPLINES: [Accumulate; 4] = [Accumulate::Exact, Accumulate::ExsdotpChain, Accumulate::FmaChain, Accumulate::F32];
+const DISCIPLINES: [Accumulate; 4] =
+    [Accumulate::Exact, Accumulate::ExsdotpChain, Accumulate::FmaChain, Accumulate::F32];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Dist {
@@ -152,14 +153,13 @@ fn measure<S: LowpFloat, D: LowpFloat>(
     len: usize,
     trials: usize,
 ) -> Vec<Cell> {
-    let mut cells: Vec<Cell> = DISCIPLINES
-        .iter()
-        .map(|&how| Cell { src, dst, dist, len, how, errs: Vec::new(), zero_skipped: 0 })
-        .collect();
+    let mut cells: Vec<Cell> =
+        DISCIPLINES.iter().map(|&how| Cell { src, dst, dist, len, how, errs: Vec::new(), zero_skipped: 0 }).collect();
     for t in 0..trials {
         let seed = SEED ^ ((len as u64) << 20) ^ ((t as u64) << 4) ^ dist as u64;
         let a: Vec<S> = sample(dist, len, seed).into_iter().map(S::from_f64_saturating).collect();
-        let b: Vec<S> = sample(dist, len, seed ^ 0x5555_5555_0000_0000).into_iter().map(S::from_f64_saturating).collect();
+        let b: Vec<S> =
+            sample(dist, len, seed ^ 0x5555_5555_0000_0000).into_iter().map(S::from_f64_saturating).collect();
         let mut exact = Float::with_val(EXACT_PREC, 0);
         for (x, y) in a.iter().zip(&b) {
             // Exact: at most 11 × 11 significant bits.
@@ -280,9 +280,12 @@ fn headline(cells: &[Cell]) -> String {
         for dist in DISTS {
             for len in cells.iter().map(|c| c.len).collect::<std::collections::BTreeSet<_>>() {
                 let get = |h| find(cells, s, d, dist, len, h).map(Cell::median);
-                let (Some(ex), Some(fma), Some(f), Some(exact)) =
-                    (get(Accumulate::ExsdotpChain), get(Accumulate::FmaChain), get(Accumulate::F32), get(Accumulate::Exact))
-                else {
+                let (Some(ex), Some(fma), Some(f), Some(exact)) = (
+                    get(Accumulate::ExsdotpChain),
+                    get(Accumulate::FmaChain),
+                    get(Accumulate::F32),
+                    get(Accumulate::Exact),
+                ) else {
                     continue;
                 };
                 if ex > 0.0 && fma > 0.0 && ex.is_finite() && fma.is_finite() {
@@ -408,9 +411,12 @@ fn markdown(cells: &[Cell], trials: &str, elapsed: f64) -> String {
             lens.dedup();
             for len in lens {
                 let get = |h| find(cells, s, d, dist, len, h);
-                let (Some(e), Some(x), Some(f), Some(g)) =
-                    (get(Accumulate::Exact), get(Accumulate::ExsdotpChain), get(Accumulate::FmaChain), get(Accumulate::F32))
-                else {
+                let (Some(e), Some(x), Some(f), Some(g)) = (
+                    get(Accumulate::Exact),
+                    get(Accumulate::ExsdotpChain),
+                    get(Accumulate::FmaChain),
+                    get(Accumulate::F32),
+                ) else {
                     continue;
                 };
                 let ratio = if x.median() > 0.0 && f.median().is_finite() {
@@ -438,7 +444,9 @@ fn markdown(cells: &[Cell], trials: &str, elapsed: f64) -> String {
 }
 
 fn csv(cells: &[Cell]) -> String {
-    let mut s = String::from("source,destination,distribution,length,discipline,trials,zero_skipped,median_rel_err,max_rel_err\n");
+    let mut s = String::from(
+        "source,destination,distribution,length,discipline,trials,zero_skipped,median_rel_err,max_rel_err\n",
+    );
     for c in cells {
         let _ = writeln!(
             s,
@@ -475,9 +483,7 @@ fn chart(cells: &[Cell], path: &Path) -> Res {
     let base = SVGBackend::new(path, (w, h)).into_drawing_area();
     base.fill(&WHITE)?;
     let titled = base.titled(
-        &format!(
-            "Dot products: median relative error against the exact dot (● N(0,1), ▲ Student-t ν=3)"
-        ),
+        "Dot products: median relative error against the exact dot (● N(0,1), ▲ Student-t ν=3)",
         ("sans-serif", 24),
     )?;
     let (plots, legend) = titled.split_vertically(h - 80);

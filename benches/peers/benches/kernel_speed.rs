@@ -543,9 +543,8 @@ fn main() {
         xb,
     };
     let mut s = Scratch { y: vec![0.0; ROWS], yb: vec![0.0; M * ROWS], buf: vec![0.0; K] };
-    let y64: Vec<f64> = (0..ROWS)
-        .map(|r| w[r * K..(r + 1) * K].iter().zip(&inp.x).map(|(&a, &b)| a as f64 * b as f64).sum())
-        .collect();
+    let y64: Vec<f64> =
+        (0..ROWS).map(|r| w[r * K..(r + 1) * K].iter().zip(&inp.x).map(|(&a, &b)| a as f64 * b as f64).sum()).collect();
     let ref_norm = y64.iter().map(|v| v * v).sum::<f64>().sqrt();
 
     let mut rows = Vec::new();
@@ -615,7 +614,11 @@ fn main() {
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
@@ -655,7 +658,11 @@ fn write_table(rows: &[Row]) {
         isa(),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         bw.map_or("—".into(), |b| format!("{b:.1}")),
-        std::fs::read_to_string("/proc/loadavg").map_or("?".into(), |l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        std::fs::read_to_string("/proc/loadavg").map_or("?".into(), |l| l
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "))
     );
     md += "Cold: rotating through copies of the weights totalling ≥ 96 MiB (3 × the 32 MiB L3), so each call \
            streams its weights from memory; hot: the same copy back to back. GB/s are weight bytes (codes + all \
@@ -688,10 +695,11 @@ fn write_table(rows: &[Row]) {
     md += &goals(rows, bw);
     md += "\nrel. GEMV error: ‖y − y₆₄‖₂ / ‖y₆₄‖₂ against an f64 GEMV of the unquantized weights (candle also \
            quantizes x to Q8_0/Q8K blocks; so do lowp::kernels' integer paths, to INT8 per weight block; the today path keeps x in f32).\n";
-    let out = PathBuf::from(std::env::var_os("KERNEL_SPEED_OUT").map_or_else(
-        || concat!(env!("CARGO_MANIFEST_DIR"), "/../../results/kernel_speed.md").into(),
-        PathBuf::from,
-    ));
+    let out =
+        PathBuf::from(std::env::var_os("KERNEL_SPEED_OUT").map_or_else(
+            || concat!(env!("CARGO_MANIFEST_DIR"), "/../../results/kernel_speed.md").into(),
+            PathBuf::from,
+        ));
     match std::fs::write(&out, &md) {
         Ok(()) => eprintln!("wrote {}", out.display()),
         Err(e) => eprintln!("could not write {}: {e}", out.display()),
@@ -741,20 +749,12 @@ fn goals(rows: &[Row], bw: Option<f64>) -> String {
         );
     }
     if let (Some(v), Some(f)) = (t("gemm64", vsq), t("gemm64", "gemm f32")) {
-        out += &format!(
-            "| VSQ INT4/64 GEMM-64 ≥ 4× the f32 gemm crate | {:.2}× | {} |\n",
-            f / v,
-            yes(f >= 4.0 * v)
-        );
+        out += &format!("| VSQ INT4/64 GEMM-64 ≥ 4× the f32 gemm crate | {:.2}× | {} |\n", f / v, yes(f >= 4.0 * v));
     }
     for n in ["lowp mxfp4", "lowp nvfp4"] {
         for g in ["gemv_cold", "gemv_hot"] {
             if let (Some(v), Some(q)) = (t(g, n), t(g, vsq)) {
-                out += &format!(
-                    "| {n} {g} within 1.5× of VSQ INT4/64 | {:.2}× | {} |\n",
-                    v / q,
-                    yes(v <= 1.5 * q)
-                );
+                out += &format!("| {n} {g} within 1.5× of VSQ INT4/64 | {:.2}× | {} |\n", v / q, yes(v <= 1.5 * q));
             }
         }
     }
