@@ -695,11 +695,10 @@ fn write_table(rows: &[Row]) {
     md += &goals(rows, bw);
     md += "\nrel. GEMV error: ‖y − y₆₄‖₂ / ‖y₆₄‖₂ against an f64 GEMV of the unquantized weights (candle also \
            quantizes x to Q8_0/Q8K blocks; so do lowp::kernels' integer paths, to INT8 per weight block; the today path keeps x in f32).\n";
-    let out =
-        PathBuf::from(std::env::var_os("KERNEL_SPEED_OUT").map_or_else(
-            || concat!(env!("CARGO_MANIFEST_DIR"), "/../../results/kernel_speed.md").into(),
-            PathBuf::from,
-        ));
+    let out = std::env::var_os("KERNEL_SPEED_OUT").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../results/kernel_speed.md")),
+        PathBuf::from,
+    );
     match std::fs::write(&out, &md) {
         Ok(()) => eprintln!("wrote {}", out.display()),
         Err(e) => eprintln!("could not write {}: {e}", out.display()),
