@@ -37,6 +37,8 @@ pub mod dynamic;
 pub mod exact;
 pub mod format;
 mod ieee;
+#[cfg(feature = "std")]
+pub mod kernels;
 pub mod minifloat;
 mod num;
 pub mod posit;

@@ -7,8 +7,12 @@
 //! of bytemuck's `Zeroable`/`Pod` beside the number types, whose `SAFETY` comments say why
 //! every bit pattern is valid.
 
+#[cfg(feature = "std")]
+pub(crate) mod kernels;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 pub(crate) mod x86;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+pub(crate) mod x86_kernels;
 
 /// Run-time multiversioning of a portable `#[inline(always)]` body: defines
 /// `fn name(backend: Backend, args…)` that runs `body(args…)` compiled under

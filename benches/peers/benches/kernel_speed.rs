@@ -5,7 +5,7 @@
 //! LOWP_BENCH_QUICK=1 cargo bench -p lowp-bench --bench kernel_speed   # short samples
 //! LOWP_BENCH_CASES=vsq-int4-v64,candle-q8_0 cargo bench -p lowp-bench --bench kernel_speed
 //! cargo bench -p lowp-bench --bench kernel_speed -- gemv_hot     # criterion's own filter
-//! cargo bench -p lowp-bench --bench kernel_speed --features kernels   # lowp rows via lowp::kernels
+//! cargo bench -p lowp-bench --bench kernel_speed --no-default-features   # lowp rows on the pre-kernels path
 //! ```
 //!
 //! Weights: 4096 × 4096 from N(0,1) (seeded), x from N(0,1); GEMV y = W·x, GEMM Y = X·Wᵀ with
@@ -19,11 +19,11 @@
 //! (a wrapping sum over 256 MiB of u64). The relative GEMV error is ‖y − y₆₄‖₂ / ‖y₆₄‖₂
 //! against an f64 GEMV of the unquantized weights and x.
 //!
-//! The lowp rows call one small function per case (`lowp_gemv_*`, `lowp_gemm_*`). Without the
-//! `kernels` feature they run the path lowp had before `lowp::kernels`: dequantize each row
-//! with the crate's SIMD dequantizer, then an f32 dot (labelled "today" in the table); with
-//! `--features kernels` they call `BlockMatrix::gemv_into`/`gemm_into` and
-//! `MinifloatMatrix::<E4M3FN>` (needs a lowp with `lowp::kernels`). "lowp f32" is a plain
+//! The lowp rows call one small function per case (`lowp_gemv_*`, `lowp_gemm_*`). With the
+//! `kernels` feature (the default) they call `BlockMatrix::gemv_into`/`gemm_into` and
+//! `MinifloatMatrix::<E4M3FN>`; with `--no-default-features` they run the path lowp had before
+//! `lowp::kernels`: dequantize each row with the crate's SIMD dequantizer, then an f32 dot
+//! (labelled "today" in the table). "lowp f32" is a plain
 //! 64-lane FMA dot per row on either path (lowp has no dense f32 kernel).
 
 use std::collections::BTreeSet;

@@ -1,0 +1,354 @@
+//! Primitives of the quantized GEMV/GEMM kernels (`crate::kernels`), over plain slices: the
+//! integer block dot products, the documented `f32` combination of per-block terms, the
+//! two-level integer combination, and the `f32` FMA dot of the float path.
+//!
+//! Everything here knows nothing of schemes or matrices; `crate::kernels` lays the data out
+//! and calls these. The portable bodies are the reference twins: the hand-written x86 kernels
+//! (`x86_kernels`) must give the same exact integers, and the `f32` bodies are compiled for
+//! wider registers by [`kernel_multiversion!`], using only lane-wise IEEE operations
+//! (conversions, `*`, `+`, `mul_add`), so every build rounds the same operations in the same
+//! order.
+
+use crate::bulk::Backend;
+
+/// Lanes of the `f32` accumulators (and blocks per chunk of the integer kernels).
+pub(crate) const LANES: usize = 16;
+
+/// How the integer kernels read weight codes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum IntWeights<'a> {
+    /// 4-bit codes, two per byte (element `2j` in the low nibble of byte `j`), worth
+    /// `lut[code] − offset` (`lut` entries at most 127, so `u8 × i8` products and `vpmaddubsw`
+    /// pair sums stay small). Activations come in the *split* layout (see [`split_index`]).
+    Nibbles {
+        /// `value + offset` of each code, as an unsigned byte.
+        lut: &'a [u8; 16],
+        /// The offset the table adds.
+        offset: i32,
+    },
+    /// `i8` codes, one per byte (any value, −128 included). Activations in natural order.
+    Bytes,
+}
+
+/// Where the integer kernels put their results.
+pub(crate) enum Out<'a> {
+    /// The exact block sums: weight row `i`, activation row `r`, block `b` at
+    /// `d[(i·rows + r)·ds + b]`.
+    Dots {
+        /// The sums.
+        d: &'a mut [i32],
+        /// Stride of one (weight row, activation row) pair.
+        ds: usize,
+    },
+    /// Step 3–4 of the documented order fused in: `acc[i·rows + r][b % 16] += (d_b as f32) ·
+    /// (sw[i·sws + b] · sx[r·sxs + b])` for the blocks `b < valid` of the call, in increasing
+    /// `b` (block indices relative to the call's first chunk, a multiple of 16 blocks into the row).
+    Acc {
+        /// Weight block scales (with the element factor), row `i` at `i·sws`.
+        sw: &'a [f32],
+        /// Their row stride.
+        sws: usize,
+        /// Activation scales, row `r` at `r·sxs`.
+        sx: &'a [f32],
+        /// Their row stride.
+        sxs: usize,
+        /// Blocks that count (the rest are padding).
+        valid: usize,
+        /// The accumulators.
+        acc: &'a mut [[f32; LANES]],
+    },
+}
+
+/// Position of element `e` of a row in the split activation layout of the nibble kernels:
+/// within each group of 128 elements, the even elements first (element `2j` at `j`), then the
+/// odd ones (element `2j + 1` at `64 + j`), so that the low nibbles of 64 packed weight bytes
+/// meet the first 64 activation bytes and the high nibbles the next 64.
+#[inline(always)]
+pub(crate) fn split_index(e: usize) -> usize {
+    let (g, i) = (e / 128, e % 128);
+    g * 128 + (i & 1) * 64 + i / 2
+}
+
+/// Exact integer dot products of `wrows` rows of weight codes with `rows` activation
+/// vectors, per block of `v` elements, over `nchunks` chunks of [`LANES`] blocks:
+/// `d[(i·rows + r)·ds + b] = Σ_{e in block b} w_i,e · x_r,e` for every block `b < nchunks·LANES`.
+///
+/// Weight row `i` starts at `codes[i·wstride]` and holds at least `nchunks · LANES · v · bits / 8`
+/// bytes (`bits` = 4 or 8); activation row `r` starts at `x[r·xs]` and holds `nchunks·LANES·v`
+/// codes (split layout for nibbles); `xsum[r·ss + b]` is `Σ x_r,e` over block `b` (the kernels
+/// that offset the weights subtract `offset · xsum`). Every backend gives the same exact
+/// integers (each `|d| < 2^31` for `v ≤ 65536`, since `|w| ≤ 128` and `|x| ≤ 127`;
+/// intermediate sums wrap in `i32` and so come back exact). `rows ≤ 4`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn int_block_dots(
+    backend: Backend,
+    w: IntWeights<'_>,
+    codes: &[u8],
+    wrows: usize,
+    wstride: usize,
+    v: usize,
+    nchunks: usize,
+    x: &[i8],
+    xs: usize,
+    xsum: &[i32],
+    ss: usize,
+    rows: usize,
+    out: Out<'_>,
+) {
+    if wrows == 0 || rows == 0 || nchunks == 0 {
+        return;
+    }
+    let bits = if matches!(w, IntWeights::Nibbles { .. }) { 4 } else { 8 };
+    let n = nchunks * LANES;
+    assert!(rows <= 4);
+    assert!(codes.len() >= (wrows - 1) * wstride + n * v * bits / 8, "weight codes too short");
+    assert!(x.len() >= (rows - 1) * xs + n * v && xsum.len() >= (rows - 1) * ss + n);
+    match &out {
+        Out::Dots { d, ds } => assert!(d.len() >= (wrows * rows - 1) * ds + n),
+        Out::Acc { sw, sws, sx, sxs, acc, .. } => {
+            assert!(sw.len() >= (wrows - 1) * sws + n && sx.len() >= (rows - 1) * sxs + n);
+            assert!(acc.len() >= wrows * rows);
+        }
+    }
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    let out = match super::x86_kernels::int_block_dots(
+        backend, w, codes, wrows, wstride, v, nchunks, x, xs, xsum, ss, rows, out,
+    ) {
+        None => return,
+        Some(out) => out,
+    };
+    let _ = (backend, xsum, ss);
+    match out {
+        Out::Dots { d, ds } => {
+            for i in 0..wrows {
+                int_block_dots_portable(w, &codes[i * wstride..], v, n, x, xs, rows, &mut d[i * rows * ds..], ds);
+            }
+        }
+        Out::Acc { sw, sws, sx, sxs, valid, acc } => {
+            let mut d = vec![0i32; rows * n];
+            for i in 0..wrows {
+                int_block_dots_portable(w, &codes[i * wstride..], v, n, x, xs, rows, &mut d, n);
+                for r in 0..rows {
+                    let a = &mut acc[i * rows + r];
+                    for b in 0..valid.min(n) {
+                        a[b % LANES] += d[r * n + b] as f32 * (sw[i * sws + b] * sx[r * sxs + b]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The portable twin of [`int_block_dots`] for one weight row (plain loops, no offsets).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn int_block_dots_portable(
+    w: IntWeights<'_>,
+    codes: &[u8],
+    v: usize,
+    nblocks: usize,
+    x: &[i8],
+    xs: usize,
+    rows: usize,
+    d: &mut [i32],
+    ds: usize,
+) {
+    for r in 0..rows {
+        let x = &x[r * xs..];
+        for b in 0..nblocks {
+            let mut s = 0i32;
+            match w {
+                IntWeights::Nibbles { lut, offset } => {
+                    let bytes = &codes[b * v / 2..(b + 1) * v / 2];
+                    for (j, &c) in bytes.iter().enumerate() {
+                        let e = b * v + 2 * j;
+                        let lo = lut[(c & 0xf) as usize] as i32 - offset;
+                        let hi = lut[(c >> 4) as usize] as i32 - offset;
+                        s += lo * x[split_index(e)] as i32 + hi * x[split_index(e + 1)] as i32;
+                    }
+                }
+                IntWeights::Bytes => {
+                    for i in b * v..(b + 1) * v {
+                        s += codes[i] as i8 as i32 * x[i] as i32;
+                    }
+                }
+            }
+            d[r * ds + b] = s;
+        }
+    }
+}
+
+/// Run-time multiversioning for the kernel bodies below: `avx512f` (which implies FMA) and
+/// `avx2,fma` builds of the same Rust, picked when `backend` asks for them and the CPU has the
+/// features, the portable build otherwise. FMA is enabled in both SIMD builds so `mul_add`
+/// becomes one instruction (the portable build calls the C library's correctly rounded
+/// `fmaf`: the same result).
+macro_rules! kernel_multiversion {
+    ($(#[$m:meta])* fn $name:ident ($($a:ident: $at:ty),* $(,)?) $(-> $r:ty)? = $body:ident;) => {
+        $(#[$m])*
+        #[inline]
+        pub(crate) fn $name(backend: Backend, $($a: $at),*) $(-> $r)? {
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            {
+                /// # Safety
+                /// The CPU must support AVX-512F.
+                #[target_feature(enable = "avx512f,fma")]
+                unsafe fn avx512($($a: $at),*) $(-> $r)? {
+                    $body($($a),*)
+                }
+                /// # Safety
+                /// The CPU must support AVX2 and FMA.
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn avx2($($a: $at),*) $(-> $r)? {
+                    $body($($a),*)
+                }
+                use super::x86_kernels::{has_avx2_fma, has_avx512f};
+                match backend {
+                    // SAFETY: `has_avx512f` checked that the CPU has AVX-512F (and so FMA).
+                    Backend::Avx512 if has_avx512f() => return unsafe { avx512($($a),*) },
+                    // SAFETY: `has_avx2_fma` checked that the CPU has AVX2 and FMA.
+                    Backend::Avx2 | Backend::Avx512 if has_avx2_fma() => return unsafe { avx2($($a),*) },
+                    _ => {}
+                }
+            }
+            let _ = backend;
+            $body($($a),*)
+        }
+    };
+}
+
+/// `acc[j] += acc[j + h]` for `h = 8, 4, 2, 1`, then `acc[0]`: the documented fold.
+#[inline(always)]
+pub(crate) fn fold16(mut acc: [f32; LANES]) -> f32 {
+    let mut h = LANES / 2;
+    while h > 0 {
+        for j in 0..h {
+            acc[j] += acc[j + h];
+        }
+        h /= 2;
+    }
+    acc[0]
+}
+
+/// The two-level integer combination `Σ_b (sw_b · sx_b) · d_b` in `i64` (exact: each term is
+/// below `2^16 · 2^31`); the order does not matter.
+#[inline(always)]
+fn combine_i64_body(d: &[i32], sw: &[i32], sx: &[i32]) -> i64 {
+    let n = d.len().min(sw.len()).min(sx.len());
+    let mut acc = [0i64; 8];
+    let full = n / 8 * 8;
+    for ((d, sw), sx) in d[..full].chunks_exact(8).zip(sw[..full].chunks_exact(8)).zip(sx[..full].chunks_exact(8)) {
+        for j in 0..8 {
+            acc[j] += (sw[j] * sx[j]) as i64 * d[j] as i64;
+        }
+    }
+    for j in full..n {
+        acc[0] += (sw[j] * sx[j]) as i64 * d[j] as i64;
+    }
+    acc.iter().sum()
+}
+
+kernel_multiversion! {
+    /// [`combine_i64_body`] on a chosen backend.
+    fn combine_i64(d: &[i32], sw: &[i32], sx: &[i32]) -> i64 = combine_i64_body;
+}
+
+/// The float path's order for up to four weight rows against one `f32` vector: for row `r`,
+/// `acc[i % 16] = fma(w_r,i, x_i, acc[i % 16])` for `i` in increasing order, then [`fold16`]
+/// into `out[r]`. `w` holds the rows (`x.len()` values each) one after another.
+pub(crate) fn fma_rows(backend: Backend, w: &[f32], x: &[f32], out: &mut [f32]) {
+    let k = x.len();
+    let r = out.len();
+    assert!(r <= 4 && w.len() >= r * k);
+    let mut acc = [[0f32; LANES]; 4];
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    let done = super::x86_kernels::fma_rows(backend, w, x, &mut acc[..r]);
+    #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+    let done = false;
+    let _ = backend;
+    if !done {
+        for (ri, a) in acc.iter_mut().enumerate().take(r) {
+            for (i, (&wi, &xi)) in w[ri * k..(ri + 1) * k].iter().zip(x).enumerate() {
+                a[i % LANES] = wi.mul_add(xi, a[i % LANES]);
+            }
+        }
+    }
+    for (o, a) in out.iter_mut().zip(acc) {
+        *o = fold16(a);
+    }
+}
+
+/// Decode `f32` bits through a 256-entry table (the dense minifloat matrices).
+#[inline(always)]
+fn table_decode_body(table: &[u32; 256], codes: &[u8], out: &mut [f32]) {
+    for (o, &c) in out.iter_mut().zip(codes) {
+        *o = f32::from_bits(table[c as usize]);
+    }
+}
+
+kernel_multiversion! {
+    /// [`table_decode_body`] on a chosen backend.
+    fn table_decode(table: &[u32; 256], codes: &[u8], out: &mut [f32]) = table_decode_body;
+}
+
+/// OCP E4M3 (`float8_e4m3fn`) codes to `f32` by arithmetic: the 7 magnitude bits shifted into
+/// an `f32` whose exponent is 120 too small (subnormal codes land on `f32` subnormals), times
+/// `2^120` (exact), the sign copied, NaN for `S.1111.111`. Equal to the table on all 256 codes
+/// (tested).
+#[inline(always)]
+fn e4m3_decode_body(codes: &[u8], out: &mut [f32]) {
+    const P120: f32 = 1.329_228e36; // 2^120
+    for (o, &c) in out.iter_mut().zip(codes) {
+        let m = (c & 0x7f) as u32;
+        let v = f32::from_bits(m << 20) * P120;
+        let v = f32::from_bits(v.to_bits() | ((c as u32 & 0x80) << 24));
+        *o = if m == 0x7f { f32::NAN } else { v };
+    }
+}
+
+kernel_multiversion! {
+    /// [`e4m3_decode_body`] on a chosen backend.
+    fn e4m3_decode(codes: &[u8], out: &mut [f32]) = e4m3_decode_body;
+}
+
+/// OCP E5M2 codes to `f32` by arithmetic (as [`e4m3_decode_body`], `2^112`; exponent 31 is
+/// ±∞ or NaN).
+#[inline(always)]
+fn e5m2_decode_body(codes: &[u8], out: &mut [f32]) {
+    const P112: f32 = 5.192_297e33; // 2^112
+    for (o, &c) in out.iter_mut().zip(codes) {
+        let m = (c & 0x7f) as u32;
+        let v = f32::from_bits(m << 21) * P112;
+        let s = (c as u32 & 0x80) << 24;
+        let v = if m >= 0x7c { f32::from_bits(if m == 0x7c { 0x7f80_0000 } else { 0x7fc0_0000 }) } else { v };
+        *o = f32::from_bits(v.to_bits() | s);
+    }
+}
+
+kernel_multiversion! {
+    /// [`e5m2_decode_body`] on a chosen backend.
+    fn e5m2_decode(codes: &[u8], out: &mut [f32]) = e5m2_decode_body;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bulk::FastSpec;
+
+    #[test]
+    fn arithmetic_fp8_decoders_match_tables() {
+        let codes: Vec<u8> = (0..=255).collect();
+        for b in [Backend::Portable, Backend::Avx2, Backend::Avx512] {
+            let mut o = vec![0f32; 256];
+            e4m3_decode(b, &codes, &mut o);
+            for (c, v) in o.iter().enumerate() {
+                let t = f32::from_bits(<crate::minifloat::E4M3FN as FastSpec>::TABLE[c]);
+                assert!(v.to_bits() == t.to_bits() || (v.is_nan() && t.is_nan()), "e4m3 {c:#x}: {v} vs {t}");
+            }
+            e5m2_decode(b, &codes, &mut o);
+            for (c, v) in o.iter().enumerate() {
+                let t = f32::from_bits(<crate::minifloat::E5M2 as FastSpec>::TABLE[c]);
+                assert!(v.to_bits() == t.to_bits() || (v.is_nan() && t.is_nan()), "e5m2 {c:#x}: {v} vs {t}");
+            }
+        }
+    }
+}

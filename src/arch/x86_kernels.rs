@@ -1,0 +1,561 @@
+//! x86-64 integer block dot products for the quantized GEMV/GEMM kernels: AVX-512 VNNI
+//! (`vpdpbusd`) and AVX2 (`vpmaddubsw` + `vpmaddwd`), twins of
+//! [`super::kernels::int_block_dots_portable`] (exact integers, so any summation order
+//! inside a block gives the same bits).
+//!
+//! # Layout of the work
+//!
+//! A *chunk* is 16 blocks of `v` elements. Each instruction sequence produces a *leaf*: 16
+//! `i32` lanes, each the exact dot product of `G` consecutive elements (`G = 8` for 4-bit
+//! codes, whose 64 packed bytes are split into low and high nibbles against the split
+//! activation layout; `G = 4` for bytes). A chunk is `L = v / G` leaves; a block is `L / 16`
+//! leaves when `L ≥ 16` (added together), or `L` lanes of `16 / L` blocks per leaf otherwise.
+//! [`hadd2`] adds adjacent lane pairs of two vectors into one, keeping block order, so
+//! `log2(min(L, 16))` rounds of it leave one vector whose lane `b` is block `b`'s sum. Other `v`
+//! (`L` neither a power of two up to 16 nor a multiple of 16) return `false` and the caller
+//! runs the portable code.
+//!
+//! # Signedness
+//!
+//! `vpdpbusd` and `vpmaddubsw` multiply unsigned by signed bytes. The activations (signed,
+//! `|x| ≤ 127`) stay signed; the weights are made unsigned:
+//!
+//! * 4-bit codes through a 16-entry table (`vpshufb`) holding `value + offset` (INT4: code XOR
+//!   8 = value + 8; E2M1 × 2: value + 12), corrected by `offset · Σx` per block;
+//! * bytes on VNNI: XOR 0x80 = value + 128, corrected by `128 · Σx`;
+//! * bytes on AVX2: `|w|` against `sign(x, w)` (`vpsignb`), no correction.
+//!
+//! `vpmaddubsw` saturates its `i16` pair sums; here they cannot: for nibbles a pair is at
+//! most `2 · 24 · 127 = 6096` and two of them are added (`12192 < 32767`); for bytes
+//! `|w| ≤ 128` and `|x| ≤ 127` give at most `2 · 128 · 127 = 32512 < 32767`. `vpdpbusd`'s
+//! `i32` sums wrap; the true block sums fit in `i32` (see `int_block_dots`), so the wrapped
+//! results come back exact after the correction.
+
+use core::arch::x86_64::*;
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use super::kernels::{IntWeights, Out, LANES};
+use crate::bulk::Backend;
+
+static FEATURES: AtomicU8 = AtomicU8::new(0);
+const DETECTED: u8 = 1;
+const AVX2_FMA: u8 = 2;
+const AVX512F: u8 = 4;
+const VNNI: u8 = 8;
+
+#[inline]
+fn features() -> u8 {
+    let f = FEATURES.load(Ordering::Relaxed);
+    if f != 0 {
+        return f;
+    }
+    let mut f = DETECTED;
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        f |= AVX2_FMA;
+    }
+    if std::is_x86_feature_detected!("avx512f") {
+        f |= AVX512F;
+    }
+    if std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx512bw")
+        && std::is_x86_feature_detected!("avx512vnni")
+    {
+        f |= VNNI;
+    }
+    FEATURES.store(f, Ordering::Relaxed);
+    f
+}
+
+/// AVX2 and FMA present.
+#[inline]
+pub(crate) fn has_avx2_fma() -> bool {
+    features() & AVX2_FMA != 0
+}
+
+/// AVX-512F present.
+#[inline]
+pub(crate) fn has_avx512f() -> bool {
+    features() & AVX512F != 0
+}
+
+/// AVX-512F, AVX-512BW and AVX-512 VNNI present.
+#[inline]
+pub(crate) fn has_vnni() -> bool {
+    features() & VNNI != 0
+}
+
+/// The integer kernel that `backend` runs here.
+pub(crate) fn effective_int(backend: Backend) -> Backend {
+    match backend {
+        Backend::Avx512 if has_vnni() => Backend::Avx512,
+        Backend::Avx512 | Backend::Avx2 if has_avx2_fma() => Backend::Avx2,
+        _ => Backend::Portable,
+    }
+}
+
+/// Leaves per chunk and their element width, or `None` where the fast path does not apply.
+fn leaves(w: IntWeights<'_>, v: usize) -> Option<usize> {
+    let g = if matches!(w, IntWeights::Nibbles { .. }) { 8 } else { 4 };
+    if !v.is_multiple_of(g) {
+        return None;
+    }
+    let l = v / g;
+    (l.is_power_of_two() && l <= 16 || l.is_multiple_of(16)).then_some(l)
+}
+
+/// The x86 kernels of [`super::kernels::int_block_dots`] (same contract, checked there);
+/// `false` when `backend` is portable, this CPU lacks it, or `v` is not one the fast path takes.
+/// The x86 kernels of [`super::kernels::int_block_dots`] (same contract, checked there);
+/// gives `out` back when `backend` is portable, this CPU lacks it, or `v` is not one the fast
+/// path takes.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn int_block_dots<'o>(
+    backend: Backend,
+    w: IntWeights<'_>,
+    codes: &[u8],
+    wrows: usize,
+    wstride: usize,
+    v: usize,
+    nchunks: usize,
+    x: &[i8],
+    xs: usize,
+    xsum: &[i32],
+    ss: usize,
+    rows: usize,
+    mut out: Out<'o>,
+) -> Option<Out<'o>> {
+    let Some(l) = leaves(w, v) else { return Some(out) };
+    let be = effective_int(backend);
+    if be == Backend::Portable {
+        return Some(out);
+    }
+    if rows == 0 || wrows == 0 || nchunks == 0 {
+        return None;
+    }
+    let n = nchunks * LANES;
+    let bits = if matches!(w, IntWeights::Nibbles { .. }) { 4 } else { 8 };
+    // The bounds every kernel below relies on (the caller asserted them too).
+    assert!(codes.len() >= (wrows - 1) * wstride + n * v * bits / 8);
+    assert!(x.len() >= (rows - 1) * xs + n * v && xsum.len() >= (rows - 1) * ss + n);
+    match &out {
+        Out::Dots { d, ds } => assert!(d.len() >= (wrows * rows - 1) * ds + n),
+        Out::Acc { sw, sws, sx, sxs, acc, .. } => {
+            assert!(sw.len() >= (wrows - 1) * sws + n && sx.len() >= (rows - 1) * sxs + n);
+            assert!(acc.len() >= wrows * rows);
+        }
+    }
+    let a = Args { codes, wrows, wstride, v, l, nchunks, x, xs, xsum, ss };
+    let o = &mut out;
+    macro_rules! go {
+        ($f:ident, $nib:expr) => {
+            // SAFETY: `effective_int` checked the CPU features of the kernel; the asserts
+            // above give the slice lengths the kernel reads and writes (its contract).
+            unsafe {
+                macro_rules! by_l {
+                    ($r:literal) => {
+                        match l {
+                            1 => $f::<$r, $nib, 1>(w, &a, o),
+                            2 => $f::<$r, $nib, 2>(w, &a, o),
+                            4 => $f::<$r, $nib, 4>(w, &a, o),
+                            8 => $f::<$r, $nib, 8>(w, &a, o),
+                            _ => $f::<$r, $nib, 16>(w, &a, o),
+                        }
+                    };
+                }
+                match rows {
+                    1 => by_l!(1),
+                    2 => by_l!(2),
+                    3 => by_l!(3),
+                    _ => by_l!(4),
+                }
+            }
+        };
+    }
+    assert!(rows <= 4, "at most four activation rows per call");
+    let nib = matches!(w, IntWeights::Nibbles { .. });
+    match (be, nib) {
+        (Backend::Avx512, true) => go!(dots_vnni, true),
+        (Backend::Avx512, false) => go!(dots_vnni, false),
+        (_, true) => go!(dots_avx2, true),
+        (_, false) => go!(dots_avx2, false),
+    }
+    None
+}
+
+/// The shapes of one kernel call (see [`super::kernels::int_block_dots`]).
+struct Args<'a> {
+    codes: &'a [u8],
+    wrows: usize,
+    wstride: usize,
+    v: usize,
+    l: usize,
+    nchunks: usize,
+    x: &'a [i8],
+    xs: usize,
+    xsum: &'a [i32],
+    ss: usize,
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX-512 VNNI
+// ---------------------------------------------------------------------------------------------
+
+/// Adjacent lane pairs of `a` then of `b`: `[a0+a1, a2+a3, …, a14+a15, b0+b1, …, b14+b15]`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn hadd2_512(a: __m512i, b: __m512i) -> __m512i {
+    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    _mm512_add_epi32(_mm512_permutex2var_epi32(a, even, b), _mm512_permutex2var_epi32(a, odd, b))
+}
+
+/// # Safety
+/// The CPU must support AVX-512F, AVX-512BW and AVX-512 VNNI. For each weight row `i <
+/// a.wrows`, `codes[i·wstride..]` must hold `nchunks·16·v·bits/8` bytes; for each of the `R`
+/// activation rows `r`, `x[r·xs..]` must hold `nchunks·16·v` codes and `xsum[r·ss..]`
+/// `nchunks·16` values; `d[(i·R + r)·ds..]` `nchunks·16` values; `a.l` = `leaves(w, v)`, equal
+/// to `LC` when `LC` is 1, 2, 4 or 8, a multiple of 16 when `LC` is 16.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(
+    w: IntWeights<'_>,
+    a: &Args<'_>,
+    out: &mut Out<'_>,
+) {
+    let (lut, offset) = match w {
+        IntWeights::Nibbles { lut, offset } => {
+            // SAFETY: `lut` is 16 readable bytes.
+            (unsafe { _mm512_broadcast_i32x4(_mm_loadu_si128(lut.as_ptr().cast())) }, offset)
+        }
+        IntWeights::Bytes => (_mm512_setzero_si512(), 128),
+    };
+    let m4 = _mm512_set1_epi8(0x0f);
+    let flip = _mm512_set1_epi8(-128);
+    let off = _mm512_set1_epi32(offset);
+    let l = if LC == 16 { a.l } else { LC };
+    let per_block = if LC == 16 { l / LANES } else { 1 };
+    let n = l.min(LANES); // vectors entering the tree
+    let v = a.v;
+    let xp = a.x.as_ptr();
+    for i in 0..a.wrows {
+        let cp = a.codes[i * a.wstride..].as_ptr();
+        let mut accv = [_mm512_setzero_ps(); R];
+        if let Out::Acc { acc, .. } = out {
+            for (r, av) in accv.iter_mut().enumerate() {
+                *av = _mm512_loadu_ps(acc[i * R + r].as_ptr());
+            }
+        }
+        for c in 0..a.nchunks {
+            let mut s = [[_mm512_setzero_si512(); LC]; R];
+            for j in 0..l {
+                let slot = if LC == 16 { j / per_block } else { j };
+                // SAFETY (loads): leaf `j` of chunk `c` reads 64 code bytes at `(c·l + j)·64` of
+                // weight row `i` (below `nchunks·16·v·bits/8`, as `l·64 = 16·v·bits/8`) and 64 or
+                // 128 activation bytes at `c·16·v + j·G·16` of each row (below `nchunks·16·v`).
+                unsafe {
+                    let wv = _mm512_loadu_si512(cp.add((c * l + j) * 64).cast());
+                    if NIB {
+                        let lo = _mm512_shuffle_epi8(lut, _mm512_and_si512(wv, m4));
+                        let hi = _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(wv, 4), m4));
+                        for (r, sr) in s.iter_mut().enumerate() {
+                            let xo = xp.add(r * a.xs + c * 16 * v + j * 128);
+                            let xe = _mm512_loadu_si512(xo.cast());
+                            let xd = _mm512_loadu_si512(xo.add(64).cast());
+                            sr[slot] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(sr[slot], lo, xe), hi, xd);
+                        }
+                    } else {
+                        let u = _mm512_xor_si512(wv, flip);
+                        for (r, sr) in s.iter_mut().enumerate() {
+                            let xv = _mm512_loadu_si512(xp.add(r * a.xs + c * 16 * v + j * 64).cast());
+                            sr[slot] = _mm512_dpbusd_epi32(sr[slot], u, xv);
+                        }
+                    }
+                }
+            }
+            for (r, sr) in s.iter_mut().enumerate() {
+                let mut k = n;
+                while k > 1 {
+                    for t in 0..k / 2 {
+                        sr[t] = hadd2_512(sr[2 * t], sr[2 * t + 1]);
+                    }
+                    k /= 2;
+                }
+                // SAFETY: 16 values at `c·16` of row `r` of `xsum` and of `d`, `sw`, `sx`: the
+                // contract.
+                unsafe {
+                    let xsv = _mm512_loadu_si512(a.xsum.as_ptr().add(r * a.ss + c * LANES).cast());
+                    let dv = _mm512_sub_epi32(sr[0], _mm512_mullo_epi32(xsv, off));
+                    match out {
+                        Out::Dots { d, ds } => {
+                            _mm512_storeu_si512(d.as_mut_ptr().add((i * R + r) * *ds + c * LANES).cast(), dv)
+                        }
+                        Out::Acc { sw, sws, sx, sxs, valid, .. } => {
+                            let k = valid.saturating_sub(c * LANES).min(LANES);
+                            let mask = ((1u32 << k) - 1) as u16;
+                            let swv = _mm512_loadu_ps(sw.as_ptr().add(i * *sws + c * LANES));
+                            let sxv = _mm512_loadu_ps(sx.as_ptr().add(r * *sxs + c * LANES));
+                            let t = _mm512_mul_ps(_mm512_cvtepi32_ps(dv), _mm512_mul_ps(swv, sxv));
+                            accv[r] = _mm512_mask_add_ps(accv[r], mask, accv[r], t);
+                        }
+                    }
+                }
+            }
+        }
+        if let Out::Acc { acc, .. } = out {
+            for (r, av) in accv.iter().enumerate() {
+                // SAFETY: 16 f32 of a `[f32; 16]`.
+                unsafe { _mm512_storeu_ps(acc[i * R + r].as_mut_ptr(), *av) };
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX2
+// ---------------------------------------------------------------------------------------------
+
+/// Sixteen `i32` lanes as two AVX2 registers.
+type V16 = [__m256i; 2];
+
+/// [`hadd2_512`] on pairs of AVX2 registers.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn hadd2_256(a: V16, b: V16) -> V16 {
+    // hadd gives [a0₀₁ a0₂₃ a1₀₁ a1₂₃ | a0₄₅ a0₆₇ a1₄₅ a1₆₇]; the permute restores the order.
+    let lo = _mm256_permute4x64_epi64(_mm256_hadd_epi32(a[0], a[1]), 0b11_01_10_00);
+    let hi = _mm256_permute4x64_epi64(_mm256_hadd_epi32(b[0], b[1]), 0b11_01_10_00);
+    [lo, hi]
+}
+
+/// # Safety
+/// As [`dots_vnni`], with AVX2 instead of the AVX-512 features.
+#[target_feature(enable = "avx2")]
+unsafe fn dots_avx2<const R: usize, const NIB: bool, const LC: usize>(
+    w: IntWeights<'_>,
+    a: &Args<'_>,
+    out: &mut Out<'_>,
+) {
+    let (lut, offset) = match w {
+        IntWeights::Nibbles { lut, offset } => {
+            // SAFETY: `lut` is 16 readable bytes.
+            (unsafe { _mm256_broadcastsi128_si256(_mm_loadu_si128(lut.as_ptr().cast())) }, offset)
+        }
+        IntWeights::Bytes => (_mm256_setzero_si256(), 0),
+    };
+    let m4 = _mm256_set1_epi8(0x0f);
+    let ones = _mm256_set1_epi16(1);
+    let off = _mm256_set1_epi32(offset);
+    let l = if LC == 16 { a.l } else { LC };
+    let per_block = if LC == 16 { l / LANES } else { 1 };
+    let n = l.min(LANES);
+    let v = a.v;
+    let xp = a.x.as_ptr();
+    let zero = _mm256_setzero_si256();
+    for i in 0..a.wrows {
+        let cp = a.codes[i * a.wstride..].as_ptr();
+        let mut accv = [[_mm256_setzero_ps(); 2]; R];
+        if let Out::Acc { acc, .. } = out {
+            for (r, av) in accv.iter_mut().enumerate() {
+                // SAFETY: 16 f32 of a `[f32; 16]`, in two halves.
+                unsafe {
+                    av[0] = _mm256_loadu_ps(acc[i * R + r].as_ptr());
+                    av[1] = _mm256_loadu_ps(acc[i * R + r].as_ptr().add(8));
+                }
+            }
+        }
+        for c in 0..a.nchunks {
+            let mut s = [[[zero; 2]; LC]; R];
+            for j in 0..l {
+                let slot = if LC == 16 { j / per_block } else { j };
+                for h in 0..2 {
+                    // SAFETY (loads): as in `dots_vnni`, in two 32-byte halves.
+                    unsafe {
+                        let wv = _mm256_loadu_si256(cp.add((c * l + j) * 64 + h * 32).cast());
+                        if NIB {
+                            let lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(wv, m4));
+                            let hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(wv, 4), m4));
+                            for (r, sr) in s.iter_mut().enumerate() {
+                                let xo = xp.add(r * a.xs + c * 16 * v + j * 128 + h * 32);
+                                let xe = _mm256_loadu_si256(xo.cast());
+                                let xd = _mm256_loadu_si256(xo.add(64).cast());
+                                // Pair sums ≤ 2·24·127 each, their sum ≤ 12192: no saturation.
+                                let p16 = _mm256_add_epi16(_mm256_maddubs_epi16(lo, xe), _mm256_maddubs_epi16(hi, xd));
+                                sr[slot][h] = _mm256_add_epi32(sr[slot][h], _mm256_madd_epi16(p16, ones));
+                            }
+                        } else {
+                            let ab = _mm256_abs_epi8(wv);
+                            for (r, sr) in s.iter_mut().enumerate() {
+                                let xv = _mm256_loadu_si256(xp.add(r * a.xs + c * 16 * v + j * 64 + h * 32).cast());
+                                // |w| ≤ 128 (as u8) times |x| ≤ 127: pair sums ≤ 32512, no saturation.
+                                let p16 = _mm256_maddubs_epi16(ab, _mm256_sign_epi8(xv, wv));
+                                sr[slot][h] = _mm256_add_epi32(sr[slot][h], _mm256_madd_epi16(p16, ones));
+                            }
+                        }
+                    }
+                }
+            }
+            for (r, sr) in s.iter_mut().enumerate() {
+                let mut k = n;
+                while k > 1 {
+                    for t in 0..k / 2 {
+                        sr[t] = hadd2_256(sr[2 * t], sr[2 * t + 1]);
+                    }
+                    k /= 2;
+                }
+                for h in 0..2 {
+                    // SAFETY: 8 values at `c·16 + 8h` of row `r` of `xsum` and of `d`, `sw`, `sx`:
+                    // the contract.
+                    unsafe {
+                        let xsv = _mm256_loadu_si256(a.xsum.as_ptr().add(r * a.ss + c * LANES + 8 * h).cast());
+                        let dv = _mm256_sub_epi32(sr[0][h], _mm256_mullo_epi32(xsv, off));
+                        match out {
+                            Out::Dots { d, ds } => _mm256_storeu_si256(
+                                d.as_mut_ptr().add((i * R + r) * *ds + c * LANES + 8 * h).cast(),
+                                dv,
+                            ),
+                            Out::Acc { sw, sws, sx, sxs, valid, .. } => {
+                                let k = valid.saturating_sub(c * LANES + 8 * h).min(8) as i32;
+                                let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+                                let m = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(k), lanes));
+                                let swv = _mm256_loadu_ps(sw.as_ptr().add(i * *sws + c * LANES + 8 * h));
+                                let sxv = _mm256_loadu_ps(sx.as_ptr().add(r * *sxs + c * LANES + 8 * h));
+                                let t = _mm256_mul_ps(_mm256_cvtepi32_ps(dv), _mm256_mul_ps(swv, sxv));
+                                let sum = _mm256_add_ps(accv[r][h], t);
+                                accv[r][h] = _mm256_blendv_ps(accv[r][h], sum, m);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let Out::Acc { acc, .. } = out {
+            for (r, av) in accv.iter().enumerate() {
+                // SAFETY: 16 f32 of a `[f32; 16]`, in two halves.
+                unsafe {
+                    _mm256_storeu_ps(acc[i * R + r].as_mut_ptr(), av[0]);
+                    _mm256_storeu_ps(acc[i * R + r].as_mut_ptr().add(8), av[1]);
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The float path: f32 FMA in sixteen lanes
+// ---------------------------------------------------------------------------------------------
+
+/// `R ≤ 4` rows of `w` (each `x.len()` long, one after another) against `x` in the float
+/// path's order into `acc` (`acc[r][i % 16] = fma(w_r,i, x_i, acc[r][i % 16])`, increasing
+/// `i`); `false` when `backend` is portable or this CPU lacks it.
+pub(crate) fn fma_rows(backend: Backend, w: &[f32], x: &[f32], acc: &mut [[f32; LANES]]) -> bool {
+    let r = acc.len();
+    assert!(r <= 4 && w.len() >= r * x.len());
+    let be = match backend {
+        Backend::Avx512 if has_avx512f() => Backend::Avx512,
+        Backend::Avx512 | Backend::Avx2 if has_avx2_fma() => Backend::Avx2,
+        _ => return false,
+    };
+    macro_rules! go {
+        ($f:ident) => {
+            // SAFETY: the CPU has the kernel's features (checked above); `w` holds `r` rows of
+            // `x.len()` values (asserted), `acc` `r` accumulators.
+            unsafe {
+                match r {
+                    1 => $f::<1>(w, x, acc),
+                    2 => $f::<2>(w, x, acc),
+                    3 => $f::<3>(w, x, acc),
+                    4 => $f::<4>(w, x, acc),
+                    _ => {}
+                }
+            }
+        };
+    }
+    if be == Backend::Avx512 {
+        go!(fma_512);
+    } else {
+        go!(fma_256);
+    }
+    true
+}
+
+/// # Safety
+/// AVX-512F; `w.len() ≥ R·x.len()`, `acc.len() ≥ R`.
+#[target_feature(enable = "avx512f")]
+unsafe fn fma_512<const R: usize>(w: &[f32], x: &[f32], acc: &mut [[f32; LANES]]) {
+    let k = x.len();
+    let mut a = [_mm512_setzero_ps(); R];
+    for (r, av) in a.iter_mut().enumerate() {
+        // SAFETY: 16 f32 of a `[f32; 16]`.
+        *av = unsafe { _mm512_loadu_ps(acc[r].as_ptr()) };
+    }
+    let (wp, xp) = (w.as_ptr(), x.as_ptr());
+    let full = k / LANES * LANES;
+    let mut i = 0;
+    while i < full {
+        // SAFETY: `i + 16 ≤ k`: 16 values of `x` and of each row of `w`.
+        unsafe {
+            let xv = _mm512_loadu_ps(xp.add(i));
+            for (r, av) in a.iter_mut().enumerate() {
+                *av = _mm512_fmadd_ps(_mm512_loadu_ps(wp.add(r * k + i)), xv, *av);
+            }
+        }
+        i += LANES;
+    }
+    if full < k {
+        let m = ((1u32 << (k - full)) - 1) as u16;
+        // SAFETY: masked loads read only the `k − full` values left; masked lanes keep `acc`.
+        unsafe {
+            let xv = _mm512_maskz_loadu_ps(m, xp.add(full));
+            for (r, av) in a.iter_mut().enumerate() {
+                // `mask3` keeps the accumulator where the mask is off.
+                *av = _mm512_mask3_fmadd_ps(_mm512_maskz_loadu_ps(m, wp.add(r * k + full)), xv, *av, m);
+            }
+        }
+    }
+    for (r, av) in a.iter().enumerate() {
+        // SAFETY: 16 f32 of a `[f32; 16]`.
+        unsafe { _mm512_storeu_ps(acc[r].as_mut_ptr(), *av) };
+    }
+}
+
+/// # Safety
+/// AVX2 and FMA; `w.len() ≥ R·x.len()`, `acc.len() ≥ R`.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn fma_256<const R: usize>(w: &[f32], x: &[f32], acc: &mut [[f32; LANES]]) {
+    let k = x.len();
+    let mut a = [[_mm256_setzero_ps(); 2]; R];
+    for (r, av) in a.iter_mut().enumerate() {
+        // SAFETY: 16 f32 of a `[f32; 16]`, in two halves.
+        unsafe {
+            av[0] = _mm256_loadu_ps(acc[r].as_ptr());
+            av[1] = _mm256_loadu_ps(acc[r].as_ptr().add(8));
+        }
+    }
+    let (wp, xp) = (w.as_ptr(), x.as_ptr());
+    let full = k / LANES * LANES;
+    let mut i = 0;
+    while i < full {
+        // SAFETY: `i + 16 ≤ k`: 16 values of `x` and of each row of `w`.
+        unsafe {
+            let x0 = _mm256_loadu_ps(xp.add(i));
+            let x1 = _mm256_loadu_ps(xp.add(i + 8));
+            for (r, av) in a.iter_mut().enumerate() {
+                av[0] = _mm256_fmadd_ps(_mm256_loadu_ps(wp.add(r * k + i)), x0, av[0]);
+                av[1] = _mm256_fmadd_ps(_mm256_loadu_ps(wp.add(r * k + i + 8)), x1, av[1]);
+            }
+        }
+        i += LANES;
+    }
+    for (r, av) in a.iter().enumerate() {
+        // SAFETY: 16 f32 of a `[f32; 16]`, in two halves.
+        unsafe {
+            _mm256_storeu_ps(acc[r].as_mut_ptr(), av[0]);
+            _mm256_storeu_ps(acc[r].as_mut_ptr().add(8), av[1]);
+        }
+    }
+    // The tail (fewer than 16 values) in scalar FMAs, lane by lane as the portable code.
+    for (r, ac) in acc.iter_mut().enumerate().take(R) {
+        for j in 0..k - full {
+            ac[j] = w[r * k + full + j].mul_add(x[full + j], ac[j]);
+        }
+    }
+}
