@@ -1,0 +1,1 @@
+//! Helpers for the `kernel_speed` bench (see `benches/kernel_speed.rs`).
