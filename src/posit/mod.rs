@@ -1,5 +1,6 @@
 //! Posits (Posit Standard 2022 and the older `es` variants): `Posit<N, ES>` for every
-//! 2 ≤ N ≤ 32 and 0 ≤ ES ≤ 4, stored in the narrowest unsigned integer that holds N bits.
+//! 2 ≤ N ≤ 64 and 0 ≤ ES ≤ 4, stored in the narrowest unsigned integer that holds N bits
+//! (u8, u16, u32 or u64).
 //!
 //! Rounding is the standard's: round to nearest, ties to even, applied to the **bit string** (the
 //! exact value's infinite posit encoding cut at N bits) — done by the crate's one rounding core
@@ -8,10 +9,12 @@
 //! Arithmetic is correctly rounded: the exact result ([`Exact`]) rounded once. Posits of 8 bits
 //! or fewer read `+ − × ÷ √` from tables (with `std`: `+` built from that exact path on first
 //! use, the others at compile time, all checked against it); wider ones (and all without `std`)
-//! use integer kernels (`fast`) that feed the same encoder.
+//! use integer kernels (`fast` up to 32 bits, `fast64` with 128-bit intermediates beyond) that
+//! feed the same encoder.
 
 pub mod bulk;
 mod fast;
+mod fast64;
 mod num;
 mod quire;
 mod storage;
@@ -20,7 +23,7 @@ mod table;
 
 pub use quire::{dot, DotError, Quire};
 
-pub use storage::{PositBits, Width, WidthStorage};
+pub use storage::{PositBits, QuireLimbs, Width, WidthStorage};
 
 use core::cmp::Ordering;
 use core::fmt;
@@ -57,6 +60,16 @@ pub type P8 = Posit<8, 2>;
 pub type P16 = Posit<16, 2>;
 /// posit32 of the 2022 standard (es = 2).
 pub type P32 = Posit<32, 2>;
+/// posit64 of the 2022 standard (es = 2), stored in a `u64`.
+///
+/// ```
+/// use lowp::{LowpFloat, P64};
+/// let third = P64::from_f64(1.0) / P64::from_f64(3.0);
+/// assert_eq!(third.to_bits(), 0x3555_5555_5555_5555); // 1/3 to 59 fraction bits
+/// assert_eq!(P64::max_value().to_f64(), 2f64.powi(248));  // maxpos = 2^(4·62)
+/// assert_eq!(core::mem::size_of::<P64>(), 8);
+/// ```
+pub type P64 = Posit<64, 2>;
 /// SoftPosit's posit8 (es = 0).
 pub type P8E0 = Posit<8, 0>;
 /// SoftPosit's posit16 (es = 1).
@@ -233,7 +246,8 @@ where
     Width<N>: WidthStorage,
 {
     /// The compile-time check of the parameters, reached by every constructor (`from_code`):
-    /// `Posit::<8, 6>` or `Posit::<40, 2>` does not compile.
+    /// `Posit::<8, 6>` or `Posit::<16, 5>` does not compile (and N outside 2 ..= 64 has no
+    /// storage type).
     ///
     /// ```compile_fail
     /// let _ = lowp::Posit::<8, 6>::from_f64(3.0); // ES > 4
@@ -243,9 +257,10 @@ where
     /// ```
     /// ```
     /// let _ = lowp::Posit::<8, 4>::from_f64(3.0); // fine
+    /// let _ = lowp::Posit::<64, 4>::from_f64(3.0); // fine
     /// ```
     pub const VALID: () = {
-        assert!(N >= 2 && N <= 32, "posits are supported for 2 <= N <= 32");
+        assert!(N >= 2 && N <= 64, "posits are supported for 2 <= N <= 64");
         assert!(ES <= 4, "posits are supported for ES <= 4");
     };
     const NAME_BUF: ([u8; 12], usize) = {
@@ -302,7 +317,8 @@ where
     pub fn from_f32(x: f32) -> Self {
         <Self as LowpFloat>::from_f32(x)
     }
-    /// The value as `f64` (exact for N ≤ 32; NaR gives NaN).
+    /// The value as `f64`, nearest-even (exact for N ≤ 32 and wherever the value has at most
+    /// 53 significant bits; every posit is inside f64's range; NaR gives NaN).
     #[inline]
     pub fn to_f64(self) -> f64 {
         self.to_exact().to_f64()
@@ -366,7 +382,7 @@ where
     }
 }
 
-// SAFETY: `Posit` is `repr(transparent)` over its storage integer (u8/u16/u32), which is `Pod`
+// SAFETY: `Posit` is `repr(transparent)` over its storage integer (u8/u16/u32/u64), which is `Pod`
 // (no padding); every bit pattern is a valid posit: bits above N are ignored, because every read
 // of the code masks them (`code()`, and `to_bits` through it).
 unsafe impl<const N: u32, const ES: u32> bytemuck::Zeroable for Posit<N, ES> where Width<N>: WidthStorage {}
@@ -499,11 +515,7 @@ where
     }
     #[inline]
     fn mul_add(self, a: Self, b: Self) -> Self {
-        Self::round_exact(
-            Exact::fma(self.to_exact(), a.to_exact(), b.to_exact()),
-            Rounding::NearestEven,
-            Overflow::Saturating,
-        )
+        fused_mul_add(self, a, b)
     }
     #[inline]
     fn sqrt(self) -> Self {
@@ -534,6 +546,9 @@ pub(crate) fn add_code<const N: u32, const ES: u32, const INLINE_SPECIAL: bool>(
     if N <= 8 {
         return table::binary(table::ADD, a, b, N, ES);
     }
+    if N > 32 {
+        return fast64::add::<INLINE_SPECIAL>(a, b, N, ES);
+    }
     fast::add::<INLINE_SPECIAL>(a, b, N, ES)
 }
 #[inline(always)]
@@ -541,6 +556,9 @@ pub(crate) fn mul_code<const N: u32, const ES: u32, const INLINE_SPECIAL: bool>(
     #[cfg(feature = "std")]
     if N <= 8 {
         return table::mul_div::<N, ES, false>(a, b);
+    }
+    if N > 32 {
+        return fast64::mul::<INLINE_SPECIAL>(a, b, N, ES);
     }
     fast::mul::<INLINE_SPECIAL>(a, b, N, ES)
 }
@@ -550,6 +568,9 @@ pub(crate) fn div_code<const N: u32, const ES: u32, const INLINE_SPECIAL: bool>(
     if N <= 8 {
         return table::mul_div::<N, ES, true>(a, b);
     }
+    if N > 32 {
+        return fast64::div::<INLINE_SPECIAL>(a, b, N, ES);
+    }
     fast::div::<INLINE_SPECIAL>(a, b, N, ES)
 }
 #[inline(always)]
@@ -558,7 +579,24 @@ pub(crate) fn sqrt_code<const N: u32, const ES: u32>(a: u64) -> u64 {
     if N <= 8 {
         return table::sqrt::<N, ES>(a);
     }
+    if N > 32 {
+        return fast64::sqrt(a, N, ES);
+    }
     fast::sqrt(a, N, ES)
+}
+
+/// `a · b + c` rounded once (nearest-even on the bit string). Up to 32 bits the product is
+/// exact in the 64-bit significand of [`Exact`]; beyond, it needs 128 bits and goes through the
+/// exact sum of the fused operations ([`crate::dot::exfma_with`]).
+#[inline]
+fn fused_mul_add<const N: u32, const ES: u32>(a: Posit<N, ES>, b: Posit<N, ES>, c: Posit<N, ES>) -> Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    if N > 32 {
+        return crate::dot::exfma_with(a, b, c, Rounding::NearestEven, Overflow::Saturating);
+    }
+    Posit::round_exact(Exact::fma(a.to_exact(), b.to_exact(), c.to_exact()), Rounding::NearestEven, Overflow::Saturating)
 }
 
 macro_rules! posit_binop {
@@ -621,11 +659,7 @@ where
     #[allow(clippy::suspicious_arithmetic_impl)]
     fn rem(self, rhs: Self) -> Self {
         let q = (self / rhs).round_integral(Rounding::TowardZero);
-        Self::round_exact(
-            Exact::fma(q.to_exact().neg(), rhs.to_exact(), self.to_exact()),
-            Rounding::NearestEven,
-            Overflow::Saturating,
-        )
+        fused_mul_add(-q, rhs, self)
     }
 }
 
