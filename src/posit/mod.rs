@@ -116,9 +116,12 @@ pub(crate) fn encode(x: Exact, n: u32, es: u32, mode: Rounding) -> u64 {
             let sig = sig << lz;
             // The leading one to bit 62 − es; the es + 1 bits shifted out join the sticky flag
             // (a sticky value has a full 64-bit significand: its lost tail is below those).
+            // The es + 1 bits shifted out go on as `low`: for N ≤ 32 they are far below
+            // anything a rounding looks at, but stochastic rounding of a 64-bit posit reads 32
+            // bits past the cut, which can reach them.
             let frac = sig >> (es + 1);
-            let sticky = sticky || sig << (63 - es) != 0;
-            encode_parts(neg, exp + 63 - lz as i32, frac, sticky, n, es, mode)
+            let low = sig << (63 - es);
+            encode_parts_low(neg, exp + 63 - lz as i32, frac, low, sticky, n, es, mode)
         }
     }
 }
@@ -141,6 +144,17 @@ pub(crate) fn encode(x: Exact, n: u32, es: u32, mode: Rounding) -> u64 {
 /// sticky flag. That decides every mode exactly as the full fraction would.
 #[inline(always)]
 pub(crate) fn encode_parts(neg: bool, scale: i32, frac: u64, sticky: bool, n: u32, es: u32, mode: Rounding) -> u64 {
+    encode_parts_low(neg, scale, frac, 0, sticky, n, es, mode)
+}
+
+/// [`encode_parts`] with exact bits below `frac`: the value is
+/// `(−1)^neg · (frac + low/2^64 + δ) · 2^(scale − 62 + es)` (`0 < δ < 2^-64` when `sticky`).
+/// The bits after the cut are then the low `t` bits of `hi` followed by `low`: their first 64
+/// go to the rounding core, the rest join the sticky flag. (The kernels pass `low = 0`, which
+/// folds away.)
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn encode_parts_low(neg: bool, scale: i32, frac: u64, low: u64, sticky: bool, n: u32, es: u32, mode: Rounding) -> u64 {
     debug_assert!(frac >> (62 - es) == 1);
     let mask = u64::MAX >> (64 - n);
     let maxpos = (1u64 << (n - 1)) - 1;
@@ -163,14 +177,16 @@ pub(crate) fn encode_parts(neg: bool, scale: i32, frac: u64, sticky: bool, n: u3
         let sh = ((scale ^ kmask) >> es) as u32; // k or !k = −k − 1: 0 ..= n − 3
         let t = (sh + 65 - n) & 63; // 2 ..= 62
         let kept = ((hi as i64) >> t) as u64 & maxpos;
-        let rest = hi << ((64 - t) & 63);
+        // 1 ≤ t ≤ 62: `low` fits after the t bits of `hi`, and what it loses is sticky.
+        let rest = hi << ((64 - t) & 63) | low >> t;
+        let sticky = sticky | (low << ((64 - t) & 63) != 0);
         let up = match mode {
             // Where the cut falls inside the regime or exponent bits, neighbouring posits are
             // powers of two more than one binade apart and the bit string is not linear in the
             // value: stochastic rounding is decided in value space there, so that it stays
             // unbiased (E[round(x)] = x). (`frac` holds every bit but δ, so only `sticky` is δ.)
             Rounding::Stochastic(r) if sh + 2 + es > n - 1 => {
-                stochastic_in_value_space(kept, n, es, frac, scale - 62 + es as i32, sticky, r)
+                stochastic_in_value_space(kept, n, es, (frac as u128) << 64 | low as u128, scale - 126 + es as i32, sticky, r)
             }
             // Nearest-even: the sticky flag and the kept bit go into the last bit of `rest`
             // (zero). That changes nothing but the exact tie rest = ½, which becomes "above ½"
@@ -197,7 +213,7 @@ pub(crate) fn encode_parts(neg: bool, scale: i32, frac: u64, sticky: bool, n: u3
 
 /// Stochastic rounding of `|x| = (sig + δ)·2^exp` between the posits `kept` and `kept + 1`, both
 /// powers of two (no fraction bits are kept): up iff `(|x| - lo) / (hi - lo) · 2^32 > r`.
-fn stochastic_in_value_space(kept: u64, n: u32, es: u32, sig: u64, exp: i32, sticky: bool, r: u32) -> bool {
+fn stochastic_in_value_space(kept: u64, n: u32, es: u32, sig: u128, exp: i32, sticky: bool, r: u32) -> bool {
     let scale = |c: u64| match decode(c, n, es) {
         Exact::Finite { sig, exp, .. } => exp + 63 - sig.leading_zeros() as i32,
         _ => 0,
@@ -206,9 +222,9 @@ fn stochastic_in_value_space(kept: u64, n: u32, es: u32, sig: u64, exp: i32, sti
     // X = |x|·2^(32-a) - 2^32 < 2^(32 + b - a) <= 2^48, with the lost bits as a sticky flag.
     let shift = exp - a + 32;
     let (v, lost) = if shift >= 0 {
-        ((sig as u128) << shift, false)
-    } else if shift > -64 {
-        ((sig >> -shift) as u128, sig & ((1u64 << -shift) - 1) != 0)
+        (sig << shift, false)
+    } else if shift > -128 {
+        (sig >> -shift, sig & ((1u128 << -shift) - 1) != 0)
     } else {
         (0, true)
     };
