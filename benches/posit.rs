@@ -316,7 +316,6 @@ macro_rules! fast_posit_quire {
 fast_posit_quire!(fast_posit::q8, fast_posit::p8);
 fast_posit_quire!(fast_posit::q16, fast_posit::p16);
 fast_posit_quire!(fast_posit::q32, fast_posit::p32);
-fast_posit_quire!(fast_posit::q64, fast_posit::p64);
 
 /// 1024 exact products into a fresh quire (no rounding).
 fn quire_add<Qu: BenchQuire>(g: &mut BenchmarkGroup<'_, WallTime>, id: &str, inp: &Inputs) {
@@ -377,9 +376,9 @@ fn quires(c: &mut Criterion) {
         softposit::Q32E2 => "softposit_P32E2",
     ]);
     let i64 = Inputs::new(64);
+    // fast-posit 0.2's quire implements `add_prod` only up to 32-bit posits (it panics for p64).
     quire_width!(c, "posit64", &i64, [
         Quire<64, 2> => "lowp_P64",
-        fast_posit::q64 => "fast-posit_p64",
     ]);
 }
 

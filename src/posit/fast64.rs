@@ -148,15 +148,17 @@ pub(crate) fn sqrt(a: u64, n: u32, es: u32) -> u64 {
 fn isqrt(m: u128) -> (u64, bool) {
     #[cfg(feature = "std")]
     let r = {
-        // An f64 estimate (relative error below 2^-51, so within 2^14 of √m), one correction
-        // step r0 + (m − r0²) / (2 r0) in f64 (the residual |m − r0²| < 2^80 and the step
-        // below 2^15: its rounding error is far below 1/4), then an exact fix-up of the last
-        // unit by integer comparisons.
-        let r0 = (((m >> 64) as u64 as f64).sqrt() * 4294967296.0) as u64 as u128;
-        let e = m.wrapping_sub(r0 * r0) as i128;
-        let step = (e as f64 / (2.0 * r0 as f64)).floor() as i128;
+        // An f64 estimate (relative error below 2^-51, so within 2^14 of √m), one Newton step
+        // r0 + (m − r0²) / (2 r0) in f64 (the residual |m − r0²| < 2^80 and the step below
+        // 2^15: its rounding error is far below 1/4, and the exact step exceeds √m − r0 by
+        // less than 2^-35), then an exact fix-up of the last unit by integer comparisons.
+        let r0 = (((m >> 64) as u64 as f64).sqrt() * 4294967296.0) as u64;
+        let e = m.wrapping_sub(r0 as u128 * r0 as u128) as i128;
+        // The residual without its last 16 bits (so that it converts from i64, not i128): an
+        // error below 2^-47 in the step.
+        let step = ((e >> 16) as i64 as f64 * (32768.0 / r0 as f64)).floor() as i64;
         // Now |r − ⌊√m⌋| ≤ 1, and ⌊√m⌋ < 2^64.
-        let mut r = (r0.wrapping_add(step as u128)).min(u64::MAX as u128);
+        let mut r = (r0 as u128).wrapping_add(step as i128 as u128).min(u64::MAX as u128);
         if r * r > m {
             r -= 1;
         }

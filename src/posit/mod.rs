@@ -65,7 +65,7 @@ pub type P32 = Posit<32, 2>;
 /// ```
 /// use lowp::{LowpFloat, P64};
 /// let third = P64::from_f64(1.0) / P64::from_f64(3.0);
-/// assert_eq!(third.to_bits(), 0x3555_5555_5555_5555); // 1/3 to 59 fraction bits
+/// assert_eq!(third.to_bits(), 0x32aa_aaaa_aaaa_aaab); // 0 01 10 0101…01011: 59 fraction bits
 /// assert_eq!(P64::max_value().to_f64(), 2f64.powi(248));  // maxpos = 2^(4·62)
 /// assert_eq!(core::mem::size_of::<P64>(), 8);
 /// ```
