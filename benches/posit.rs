@@ -1,6 +1,7 @@
-//! Posits side by side with the Rust peers, in one run: lowp's `P8`/`P16`/`P32` (es = 2, the
-//! 2022 standard) beside `fast-posit`'s `p8`/`p16`/`p32`, and lowp's `P8E0`/`P16E1`/`P32E2`
-//! beside `softposit`'s types of the same names (posit32 is the same format in all three).
+//! Posits side by side with the Rust peers, in one run: lowp's `P8`/`P16`/`P32`/`P64` (es = 2,
+//! the 2022 standard) beside `fast-posit`'s `p8`/`p16`/`p32`/`p64`, and lowp's `P8E0`/`P16E1`/`P32E2`
+//! beside `softposit`'s types of the same names (posit32 is the same format in all three;
+//! softposit has no posit64).
 //!
 //! ```text
 //! cargo bench --bench posit -- --warm-up-time 1 --measurement-time 2
@@ -109,6 +110,7 @@ peer!(softposit::P32E2, |c| softposit::P32E2::from_bits(c as u32), softposit::P3
 peer!(fast_posit::p8, |c| fast_posit::p8::from_bits(c as i8), fast_posit::p8::ZERO);
 peer!(fast_posit::p16, |c| fast_posit::p16::from_bits(c as i16), fast_posit::p16::ZERO);
 peer!(fast_posit::p32, |c| fast_posit::p32::from_bits(c as i32), fast_posit::p32::ZERO);
+peer!(fast_posit::p64, |c| fast_posit::p64::from_bits(c as i64), fast_posit::p64::ZERO);
 
 /// `len` random codes of `bits` bits; `keep` filters them.
 fn codes(seed: u64, len: usize, bits: u32, keep: impl Fn(u64) -> bool) -> Vec<u64> {
@@ -215,6 +217,12 @@ fn arithmetic(c: &mut Criterion) {
         Posit<32, 2> => "lowp_P32",
         fast_posit::p32 => "fast-posit_p32",
         softposit::P32E2 => "softposit_P32E2",
+    ]);
+    // softposit has no posit64.
+    let i64 = Inputs::new(64);
+    arith_width!(c, "posit64", &i64, [
+        Posit<64, 2> => "lowp_P64",
+        fast_posit::p64 => "fast-posit_p64",
     ]);
 }
 
@@ -366,6 +374,11 @@ fn quires(c: &mut Criterion) {
         Quire<32, 2> => "lowp_P32",
         fast_posit::q32 => "fast-posit_p32",
         softposit::Q32E2 => "softposit_P32E2",
+    ]);
+    let i64 = Inputs::new(64);
+    // fast-posit 0.2's quire implements `add_prod` only up to 32-bit posits (it panics for p64).
+    quire_width!(c, "posit64", &i64, [
+        Quire<64, 2> => "lowp_P64",
     ]);
 }
 

@@ -1,5 +1,7 @@
-//! Posit arithmetic speed: add, mul, div, sqrt on 4096 random codes for posit8, posit16 and
-//! posit32 (the 2022 standard, es = 2), lowp beside `fast-posit` on the same inputs: `lowp` is
+//! Posit arithmetic speed: add, mul, div, sqrt on 4096 random codes for posit8, posit16,
+//! posit32 and posit64 (the 2022 standard, es = 2), lowp beside `fast-posit` on the same inputs
+//! (and the quire-fused dot product of length 1024 for posit32 and posit64 — fast-posit 0.2's
+//! quire has no `add_prod` for p64, so that row is lowp alone): `lowp` is
 //! a loop over the scalar operators, `lowp-slice` the slice functions of `lowp::posit::bulk`
 //! (run-time-selected AVX2/AVX-512 builds of that loop), `fast-posit` its own element loop.
 //!
@@ -10,12 +12,14 @@
 //! Each iteration runs the operation on 4096 independent random pairs of codes (uniform over
 //! all codes), so the throughput criterion reports is in operations: ns/op is the iteration
 //! time / 4096. posit8 reads result tables (`+` built on first use, during warm-up; `× ÷ √` at
-//! compile time); posit16 and posit32 run the integer kernels of `src/posit/fast.rs`.
+//! compile time); posit16 and posit32 run the integer kernels of `src/posit/fast.rs`, posit64
+//! those of `src/posit/fast64.rs`.
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use lowp::{posit::bulk, LowpFloat, P16, P32, P8};
+use fast_posit::RoundFrom;
+use lowp::{posit::bulk, LowpFloat, P16, P32, P64, P8};
 
 /// Operations per iteration.
 const M: usize = 4096;
@@ -99,7 +103,52 @@ fn posit_speed(c: &mut Criterion) {
     width!(c, "posit8", P8, u8, fast_posit::p8, i8);
     width!(c, "posit16", P16, u16, fast_posit::p16, i16);
     width!(c, "posit32", P32, u32, fast_posit::p32, i32);
+    width!(c, "posit64", P64, u64, fast_posit::p64, i64);
 }
 
-criterion_group!(benches, posit_speed);
+/// Length of the quire dot products.
+const Q: usize = 1024;
+
+macro_rules! quire_dot {
+    ($c:expr, $name:literal, $L:ty, $bits:ty) => {{
+        let nar = 1u64 << (<$L>::BITS - 1);
+        let a: Vec<$L> = codes(4).into_iter().map(|c| c >> (64 - <$L>::BITS)).filter(|&c| c != nar).take(Q).map(|c| <$L>::from_bits(c as $bits)).collect();
+        let b: Vec<$L> = codes(5).into_iter().map(|c| c >> (64 - <$L>::BITS)).filter(|&c| c != nar).take(Q).map(|c| <$L>::from_bits(c as $bits)).collect();
+        let mut g = $c.benchmark_group(concat!($name, "_dot"));
+        g.throughput(Throughput::Elements(a.len() as u64));
+        g.bench_function("lowp", |bn| bn.iter(|| lowp::dot(black_box(&a), black_box(&b)).unwrap()));
+        g.finish();
+    }};
+    ($c:expr, $name:literal, $L:ty, $bits:ty, $F:ty, $fbits:ty, $FQ:ty) => {{
+        let nar = 1u64 << (<$L>::BITS - 1);
+        let keep = |v: Vec<u64>| -> Vec<u64> {
+            v.into_iter().map(|c| c >> (64 - <$L>::BITS)).filter(|&c| c != nar).take(Q).collect()
+        };
+        let a: Vec<$L> = keep(codes(4)).into_iter().map(|c| <$L>::from_bits(c as $bits)).collect();
+        let b: Vec<$L> = keep(codes(5)).into_iter().map(|c| <$L>::from_bits(c as $bits)).collect();
+        let fa: Vec<$F> = a.iter().map(|x| <$F>::from_bits(x.to_bits() as $fbits)).collect();
+        let fb: Vec<$F> = b.iter().map(|x| <$F>::from_bits(x.to_bits() as $fbits)).collect();
+        let mut g = $c.benchmark_group(concat!($name, "_dot"));
+        g.throughput(Throughput::Elements(a.len() as u64));
+        g.bench_function("lowp", |bn| bn.iter(|| lowp::dot(black_box(&a), black_box(&b)).unwrap()));
+        g.bench_function("fast-posit", |bn| {
+            bn.iter(|| {
+                let mut q = <$FQ>::ZERO;
+                for (&x, &y) in black_box(&fa).iter().zip(black_box(&fb)) {
+                    q.add_prod(x, y);
+                }
+                <$F as RoundFrom<&$FQ>>::round_from(&q)
+            })
+        });
+        g.finish();
+    }};
+}
+
+fn quire_speed(c: &mut Criterion) {
+    quire_dot!(c, "posit32", P32, u32, fast_posit::p32, i32, fast_posit::q32);
+    // fast-posit 0.2's quire implements `add_prod` only up to 32-bit posits (it panics for p64).
+    quire_dot!(c, "posit64", P64, u64);
+}
+
+criterion_group!(benches, posit_speed, quire_speed);
 criterion_main!(benches);

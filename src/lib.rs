@@ -54,7 +54,7 @@ pub use minifloat::{
     Float4E2M1FN, Float6E2M3FN, Float6E3M2FN, Float8E4M3, Float8E4M3B11FNUZ, Float8E4M3FN, Float8E4M3FNUZ, Float8E5M2,
     Float8E5M2FNUZ, Float8E8M0FNU, Minifloat, SignedSpec, Spec,
 };
-pub use posit::{dot, DotError, Posit, Quire, P16, P16E1, P32, P32E2, P8, P8E0};
+pub use posit::{dot, DotError, Posit, Quire, P16, P16E1, P32, P32E2, P64, P8, P8E0};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

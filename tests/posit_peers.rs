@@ -1,6 +1,7 @@
 //! Differential test of lowp's posits against the Rust peers, with the MPFR reference as the
 //! judge: `softposit` (P8E0 = posit<8,0>, P16E1 = posit<16,1>, P32E2 = posit<32,2>) and
-//! `fast-posit` (p8, p16, p32 = posit<N,2> of the 2022 standard).
+//! `fast-posit` (p8, p16, p32, p64 = posit<N,2> of the 2022 standard). softposit has no
+//! posit64.
 //!
 //! Every case is computed by lowp and by the peer; where the two codes differ, the MPFR
 //! reference (`lowp::reference::posit::RefPosit`) decides. The test **fails only if lowp
@@ -23,6 +24,8 @@
 //! * 32 bits: 10^6 seeded random pairs per op and `f64` through `from_f64`; 10^5 seeded random codes through sqrt, to
 //!   `f64`, the `f64` probes and the conversions to the 8- and 16-bit formats; the edge set
 //!   against 10^4 random codes.
+//! * 64 bits (fast-posit's p64): as for 32 bits, with the conversions to p8, p16 and p32 (and
+//!   p32 to p64 in the 32-bit test); `to_f64` is nearest-even there (judged by MPFR at 53 bits).
 //!
 //! Where lowp and a peer agree, nothing is checked here (tests/posit_ref.rs checks lowp alone
 //! against the reference).
@@ -143,6 +146,7 @@ macro_rules! fast_posit_peer {
 fast_posit_peer!(p8, i8, u8, 8);
 fast_posit_peer!(p16, i16, u16, 16);
 fast_posit_peer!(p32, i32, u32, 32);
+fast_posit_peer!(p64, i64, u64, 64);
 
 // ---------------------------------------------------------------------------------------------
 // Bookkeeping.
@@ -316,15 +320,16 @@ where
     let u = P::from_code(a);
     t.check("sqrt", lc(x.sqrt()), u.sqrt().code(), || r.sqrt(a), || format!("sqrt({})", hex(a)), &hex);
 
-    // To f64: exact on both sides; compare bits, NaR ↦ any NaN.
+    // To f64: exact on both sides up to 32 bits, nearest-even beyond; compare bits, NaR ↦ any
+    // NaN.
     let (lf, pf) = (x.to_f64(), u.to_f64());
     let same = lf.to_bits() == pf.to_bits() || (lf.is_nan() && pf.is_nan());
     t.row("to_f64").cases += 1;
     if !same {
-        let want = r.value(a).map(|q| q.to_f64()).unwrap_or(f64::NAN);
+        let want = r.value(a).map(|q| rug::Float::with_val(53, &q).to_f64()).unwrap_or(f64::NAN);
         let exact = |f: f64| match r.value(a) {
             None => f.is_nan(),
-            Some(q) => Rational::from_f64(f).is_some_and(|g| g == q),
+            Some(_) => f.to_bits() == want.to_bits(),
         };
         let (peer_ok, lowp_ok) = (exact(pf), exact(lf));
         let show = t.show;
@@ -638,5 +643,51 @@ fn fast_posit_p32() {
     run32::<fast_posit::p32>(|t, r, a| {
         check_convert::<fast_posit::p32, fast_posit::p8, 32, 2, 8, 2>(t, r, &r8, a, |x| x.convert());
         check_convert::<fast_posit::p32, fast_posit::p16, 32, 2, 16, 2>(t, r, &r16, a, |x| x.convert());
+        check_convert::<fast_posit::p32, fast_posit::p64, 32, 2, 64, 2>(t, r, &RefPosit::new(64, 2), a, |x| x.convert());
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 64 bits (fast-posit only): random pairs and f64, random codes through the unary ops and the
+// conversions to p8/p16/p32, edge set × random codes.
+
+fn run64<P: Peer>(convert: impl Fn(&mut Tally, &RefPosit, u64)) {
+    assert_eq!((P::N, P::ES), (64, 2));
+    let r = RefPosit::new(64, 2);
+    let seed = rng_seed(&title::<P>("random"));
+    let mut t = Tally::new(format!("{} (seed {seed:#x})", title::<P>("random pairs, random codes, edge pairs")));
+    let mut g = SplitMix::new(seed);
+    for _ in 0..RANDOM_PAIRS {
+        let (a, b) = random_pair(&mut g, 64);
+        check_pair::<P, 64, 2>(&mut t, &r, a, b);
+        check_from_f64::<P, 64, 2>(&mut t, &r, random_f64(&mut g, 64, 2));
+    }
+    for &e in &edge_codes(64) {
+        check_unary::<P, 64, 2>(&mut t, &r, e);
+        convert(&mut t, &r, e);
+    }
+    for _ in 0..RANDOM_CODES_32 {
+        let a = random_code(&mut g, 64);
+        check_unary::<P, 64, 2>(&mut t, &r, a);
+        convert(&mut t, &r, a);
+    }
+    let edges = edge_codes(64);
+    for _ in 0..EDGE_PARTNERS_32 {
+        let a = random_code(&mut g, 64);
+        for &e in &edges {
+            check_pair::<P, 64, 2>(&mut t, &r, a, e);
+            check_pair::<P, 64, 2>(&mut t, &r, e, a);
+        }
+    }
+    t.finish();
+}
+
+#[test]
+fn fast_posit_p64() {
+    let (r8, r16, r32) = (RefPosit::new(8, 2), RefPosit::new(16, 2), RefPosit::new(32, 2));
+    run64::<fast_posit::p64>(|t, r, a| {
+        check_convert::<fast_posit::p64, fast_posit::p8, 64, 2, 8, 2>(t, r, &r8, a, |x| x.convert());
+        check_convert::<fast_posit::p64, fast_posit::p16, 64, 2, 16, 2>(t, r, &r16, a, |x| x.convert());
+        check_convert::<fast_posit::p64, fast_posit::p32, 64, 2, 32, 2>(t, r, &r32, a, |x| x.convert());
     });
 }

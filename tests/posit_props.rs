@@ -2,7 +2,7 @@
 //! every code reads back, negation, saturation, NaR rules, ordering. The bit-exact rounding
 //! checks against MPFR are in tests/posit_ref.rs.
 
-use lowp::{LowpFloat, Posit, Rounding, P16, P16E1, P32, P8, P8E0};
+use lowp::{LowpFloat, Posit, Rounding, P16, P16E1, P32, P64, P8, P8E0};
 
 /// Every code of posit<N, ES> (N <= 16): the values increase with the signed code, every value
 /// converts back to its code under every rounding mode, and negation is exact.
@@ -75,6 +75,52 @@ fn standard_facts() {
     assert_eq!(core::mem::size_of::<P16>(), 2);
     assert_eq!(core::mem::size_of::<Posit<12, 1>>(), 2);
     assert_eq!(core::mem::size_of::<P32>(), 4);
+    assert_eq!(P64::max_value().to_f64(), 2f64.powi(248));
+    assert_eq!(P64::min_positive().to_f64(), 2f64.powi(-248));
+    assert_eq!(P64::from_f64(1.0).to_bits(), 0x4000_0000_0000_0000);
+    assert_eq!(P64::from_f64(-1.0).to_bits(), 0xc000_0000_0000_0000);
+    assert_eq!(<P64 as LowpFloat>::NAME, "posit64");
+    assert_eq!(<Posit<64, 4> as LowpFloat>::NAME, "posit64e4");
+    assert_eq!(<Posit<48, 1> as LowpFloat>::NAME, "posit48e1");
+    assert_eq!(core::mem::size_of::<P64>(), 8);
+    assert_eq!(core::mem::size_of::<Posit<33, 0>>(), 8);
+    // 59 fraction bits at 1: epsilon = 2^-59, and 1 + 2^-60 is a tie (to even: 1).
+    assert_eq!(P64::epsilon().to_f64(), 2f64.powi(-59));
+    assert_eq!(P64::from_f64(1.0 + 2f64.powi(-52)).to_bits(), 0x4000_0000_0000_0080);
+}
+
+/// posit64 properties on random codes (no oracle): values increase with the signed code,
+/// `f64` values with at most 53 significant bits read back under every mode, negation is exact,
+/// next_up/next_down step by one code, and the text form reads back.
+#[test]
+fn posit64_monotone_round_trip_text() {
+    let mut g = lowp::rng::SplitMix64::new(0x64);
+    let mut codes: Vec<u64> = (0..20_000).map(|_| g.next_u64() >> (g.next_u64() % 64)).collect();
+    codes.extend([0, 1, 2, u64::MAX >> 1, (u64::MAX >> 1) - 1, 1 << 62, (1 << 62) + 1, (1 << 62) - 1]);
+    let mut all: Vec<i64> = codes.iter().flat_map(|&c| [c as i64, (c as i64).wrapping_neg()]).collect();
+    all.sort();
+    all.dedup();
+    let mut prev: Option<P64> = None;
+    for &c in &all {
+        let x = P64::from_bits(c as u64);
+        if x.is_nar() {
+            continue;
+        }
+        if let Some(p) = prev {
+            assert!(p < x && (x - p).to_f64() > 0.0, "{p:?} {x:?}");
+            assert!(p.to_f64() <= x.to_f64());
+        }
+        prev = Some(x);
+        assert_eq!((-x).to_bits(), (c as u64).wrapping_neg());
+        assert_eq!(x.next_up().next_down(), if x == P64::max_value() { x.next_down() } else { x });
+        let v = x.to_f64();
+        if x.to_exact() == lowp::Exact::from_f64(v) {
+            for mode in [Rounding::NearestEven, Rounding::TowardZero, Rounding::Up, Rounding::Down, Rounding::Stochastic(7)] {
+                assert_eq!(P64::from_f64_with(v, mode, lowp::Overflow::Saturating), x, "{x:?} = {v} under {mode:?}");
+            }
+        }
+        assert_eq!(x.to_string().parse::<P64>().unwrap(), x, "{x:?} as text {x}");
+    }
 }
 
 #[test]

@@ -726,6 +726,20 @@ fn quire_posit32() {
     all::<32, 2>(300);
 }
 
+/// posit64: 128-bit products over two limbs, the 1024-bit quire.
+#[test]
+fn quire_posit64() {
+    all::<64, 2>(300);
+}
+
+/// posit<64,4>: the largest quire (4000 bits in 64 limbs); posit<33,0>: the narrowest of the
+/// 64-bit kernels.
+#[test]
+fn quire_posit64e4_and_posit33e0() {
+    all::<64, 4>(100);
+    all::<33, 0>(100);
+}
+
 /// Sizes (the standard's 16N for ES = 2) and the Debug form.
 #[test]
 fn quire_sizes_and_debug() {
@@ -736,6 +750,12 @@ fn quire_sizes_and_debug() {
     assert_eq!(Quire::<16, 1>::BITS, 144);
     assert_eq!(Quire::<12, 1>::BITS, 112);
     assert_eq!(Quire::<32, 4>::BITS, 1952);
+    assert_eq!(Quire::<64, 2>::BITS, 1024);
+    assert_eq!(Quire::<64, 4>::BITS, 4000);
+    // posit64: 1.0 at bit 2M = 496 of the 1024-bit pattern.
+    let d = format!("{:?}", Quire::<64, 2>::from(lowp::P64::from_f64(1.0)));
+    assert_eq!(d.len(), "Quire<64,2>()".len() + 2 + 16 + 15 * 17);
+    assert!(d.ends_with(&format!("_0001000000000000{})", "_0000000000000000".repeat(7))), "{d}");
     let q = Quire::<8, 2>::from(lowp::P8::from_f64(1.0));
     // 1.0 is bit 2M = 48 of the 128-bit pattern.
     assert_eq!(format!("{q:?}"), "Quire<8,2>(0x0000000000000000_0001000000000000)");

@@ -101,12 +101,12 @@ pub(crate) fn add<const INLINE_SPECIAL: bool>(a: u64, b: u64, n: u32, es: u32) -
 
 #[cold]
 #[cfg_attr(not(target_feature = "avx2"), inline(never))]
-fn add_special(a: u64, b: u64, n: u32) -> u64 {
+pub(super) fn add_special(a: u64, b: u64, n: u32) -> u64 {
     add_special_inline(a, b, n)
 }
 
 #[inline(always)]
-fn add_special_inline(a: u64, b: u64, n: u32) -> u64 {
+pub(super) fn add_special_inline(a: u64, b: u64, n: u32) -> u64 {
     let nar = 1u64 << (n - 1);
     if a == nar || b == nar {
         nar
@@ -141,12 +141,12 @@ pub(crate) fn mul<const INLINE_SPECIAL: bool>(a: u64, b: u64, n: u32, es: u32) -
 
 #[cold]
 #[cfg_attr(not(target_feature = "avx2"), inline(never))]
-fn mul_special(a: u64, b: u64, n: u32) -> u64 {
+pub(super) fn mul_special(a: u64, b: u64, n: u32) -> u64 {
     mul_special_inline(a, b, n)
 }
 
 #[inline(always)]
-fn mul_special_inline(a: u64, b: u64, n: u32) -> u64 {
+pub(super) fn mul_special_inline(a: u64, b: u64, n: u32) -> u64 {
     let nar = 1u64 << (n - 1);
     if a == nar || b == nar {
         nar
@@ -180,12 +180,12 @@ pub(crate) fn div<const INLINE_SPECIAL: bool>(a: u64, b: u64, n: u32, es: u32) -
 
 #[cold]
 #[cfg_attr(not(target_feature = "avx2"), inline(never))]
-fn div_special(a: u64, b: u64, n: u32) -> u64 {
+pub(super) fn div_special(a: u64, b: u64, n: u32) -> u64 {
     div_special_inline(a, b, n)
 }
 
 #[inline(always)]
-fn div_special_inline(a: u64, b: u64, n: u32) -> u64 {
+pub(super) fn div_special_inline(a: u64, b: u64, n: u32) -> u64 {
     let nar = 1u64 << (n - 1);
     if a == nar || b == nar || b == 0 {
         nar

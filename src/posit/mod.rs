@@ -1,5 +1,6 @@
 //! Posits (Posit Standard 2022 and the older `es` variants): `Posit<N, ES>` for every
-//! 2 ≤ N ≤ 32 and 0 ≤ ES ≤ 4, stored in the narrowest unsigned integer that holds N bits.
+//! 2 ≤ N ≤ 64 and 0 ≤ ES ≤ 4, stored in the narrowest unsigned integer that holds N bits
+//! (u8, u16, u32 or u64).
 //!
 //! Rounding is the standard's: round to nearest, ties to even, applied to the **bit string** (the
 //! exact value's infinite posit encoding cut at N bits) — done by the crate's one rounding core
@@ -8,10 +9,12 @@
 //! Arithmetic is correctly rounded: the exact result ([`Exact`]) rounded once. Posits of 8 bits
 //! or fewer read `+ − × ÷ √` from tables (with `std`: `+` built from that exact path on first
 //! use, the others at compile time, all checked against it); wider ones (and all without `std`)
-//! use integer kernels (`fast`) that feed the same encoder.
+//! use integer kernels (`fast` up to 32 bits, `fast64` with 128-bit intermediates beyond) that
+//! feed the same encoder.
 
 pub mod bulk;
 mod fast;
+mod fast64;
 mod num;
 mod quire;
 mod storage;
@@ -20,7 +23,7 @@ mod table;
 
 pub use quire::{dot, DotError, Quire};
 
-pub use storage::{PositBits, Width, WidthStorage};
+pub use storage::{PositBits, QuireLimbs, Width, WidthStorage};
 
 use core::cmp::Ordering;
 use core::fmt;
@@ -57,6 +60,16 @@ pub type P8 = Posit<8, 2>;
 pub type P16 = Posit<16, 2>;
 /// posit32 of the 2022 standard (es = 2).
 pub type P32 = Posit<32, 2>;
+/// posit64 of the 2022 standard (es = 2), stored in a `u64`.
+///
+/// ```
+/// use lowp::{LowpFloat, P64};
+/// let third = P64::from_f64(1.0) / P64::from_f64(3.0);
+/// assert_eq!(third.to_bits(), 0x32aa_aaaa_aaaa_aaab); // 0 01 10 0101…01011: 59 fraction bits
+/// assert_eq!(P64::max_value().to_f64(), 2f64.powi(248));  // maxpos = 2^(4·62)
+/// assert_eq!(core::mem::size_of::<P64>(), 8);
+/// ```
+pub type P64 = Posit<64, 2>;
 /// SoftPosit's posit8 (es = 0).
 pub type P8E0 = Posit<8, 0>;
 /// SoftPosit's posit16 (es = 1).
@@ -103,9 +116,12 @@ pub(crate) fn encode(x: Exact, n: u32, es: u32, mode: Rounding) -> u64 {
             let sig = sig << lz;
             // The leading one to bit 62 − es; the es + 1 bits shifted out join the sticky flag
             // (a sticky value has a full 64-bit significand: its lost tail is below those).
+            // The es + 1 bits shifted out go on as `low`: for N ≤ 32 they are far below
+            // anything a rounding looks at, but stochastic rounding of a 64-bit posit reads 32
+            // bits past the cut, which can reach them.
             let frac = sig >> (es + 1);
-            let sticky = sticky || sig << (63 - es) != 0;
-            encode_parts(neg, exp + 63 - lz as i32, frac, sticky, n, es, mode)
+            let low = sig << (63 - es);
+            encode_parts_low(neg, exp + 63 - lz as i32, frac, low, sticky, n, es, mode)
         }
     }
 }
@@ -128,6 +144,17 @@ pub(crate) fn encode(x: Exact, n: u32, es: u32, mode: Rounding) -> u64 {
 /// sticky flag. That decides every mode exactly as the full fraction would.
 #[inline(always)]
 pub(crate) fn encode_parts(neg: bool, scale: i32, frac: u64, sticky: bool, n: u32, es: u32, mode: Rounding) -> u64 {
+    encode_parts_low(neg, scale, frac, 0, sticky, n, es, mode)
+}
+
+/// [`encode_parts`] with exact bits below `frac`: the value is
+/// `(−1)^neg · (frac + low/2^64 + δ) · 2^(scale − 62 + es)` (`0 < δ < 2^-64` when `sticky`).
+/// The bits after the cut are then the low `t` bits of `hi` followed by `low`: their first 64
+/// go to the rounding core, the rest join the sticky flag. (The kernels pass `low = 0`, which
+/// folds away.)
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn encode_parts_low(neg: bool, scale: i32, frac: u64, low: u64, sticky: bool, n: u32, es: u32, mode: Rounding) -> u64 {
     debug_assert!(frac >> (62 - es) == 1);
     let mask = u64::MAX >> (64 - n);
     let maxpos = (1u64 << (n - 1)) - 1;
@@ -150,14 +177,16 @@ pub(crate) fn encode_parts(neg: bool, scale: i32, frac: u64, sticky: bool, n: u3
         let sh = ((scale ^ kmask) >> es) as u32; // k or !k = −k − 1: 0 ..= n − 3
         let t = (sh + 65 - n) & 63; // 2 ..= 62
         let kept = ((hi as i64) >> t) as u64 & maxpos;
-        let rest = hi << ((64 - t) & 63);
+        // 1 ≤ t ≤ 62: `low` fits after the t bits of `hi`, and what it loses is sticky.
+        let rest = hi << ((64 - t) & 63) | low >> t;
+        let sticky = sticky | (low << ((64 - t) & 63) != 0);
         let up = match mode {
             // Where the cut falls inside the regime or exponent bits, neighbouring posits are
             // powers of two more than one binade apart and the bit string is not linear in the
             // value: stochastic rounding is decided in value space there, so that it stays
             // unbiased (E[round(x)] = x). (`frac` holds every bit but δ, so only `sticky` is δ.)
             Rounding::Stochastic(r) if sh + 2 + es > n - 1 => {
-                stochastic_in_value_space(kept, n, es, frac, scale - 62 + es as i32, sticky, r)
+                stochastic_in_value_space(kept, n, es, (frac as u128) << 64 | low as u128, scale - 126 + es as i32, sticky, r)
             }
             // Nearest-even: the sticky flag and the kept bit go into the last bit of `rest`
             // (zero). That changes nothing but the exact tie rest = ½, which becomes "above ½"
@@ -184,7 +213,7 @@ pub(crate) fn encode_parts(neg: bool, scale: i32, frac: u64, sticky: bool, n: u3
 
 /// Stochastic rounding of `|x| = (sig + δ)·2^exp` between the posits `kept` and `kept + 1`, both
 /// powers of two (no fraction bits are kept): up iff `(|x| - lo) / (hi - lo) · 2^32 > r`.
-fn stochastic_in_value_space(kept: u64, n: u32, es: u32, sig: u64, exp: i32, sticky: bool, r: u32) -> bool {
+fn stochastic_in_value_space(kept: u64, n: u32, es: u32, sig: u128, exp: i32, sticky: bool, r: u32) -> bool {
     let scale = |c: u64| match decode(c, n, es) {
         Exact::Finite { sig, exp, .. } => exp + 63 - sig.leading_zeros() as i32,
         _ => 0,
@@ -193,9 +222,9 @@ fn stochastic_in_value_space(kept: u64, n: u32, es: u32, sig: u64, exp: i32, sti
     // X = |x|·2^(32-a) - 2^32 < 2^(32 + b - a) <= 2^48, with the lost bits as a sticky flag.
     let shift = exp - a + 32;
     let (v, lost) = if shift >= 0 {
-        ((sig as u128) << shift, false)
-    } else if shift > -64 {
-        ((sig >> -shift) as u128, sig & ((1u64 << -shift) - 1) != 0)
+        (sig << shift, false)
+    } else if shift > -128 {
+        (sig >> -shift, sig & ((1u128 << -shift) - 1) != 0)
     } else {
         (0, true)
     };
@@ -233,7 +262,8 @@ where
     Width<N>: WidthStorage,
 {
     /// The compile-time check of the parameters, reached by every constructor (`from_code`):
-    /// `Posit::<8, 6>` or `Posit::<40, 2>` does not compile.
+    /// `Posit::<8, 6>` or `Posit::<16, 5>` does not compile (and N outside 2 ..= 64 has no
+    /// storage type).
     ///
     /// ```compile_fail
     /// let _ = lowp::Posit::<8, 6>::from_f64(3.0); // ES > 4
@@ -243,9 +273,10 @@ where
     /// ```
     /// ```
     /// let _ = lowp::Posit::<8, 4>::from_f64(3.0); // fine
+    /// let _ = lowp::Posit::<64, 4>::from_f64(3.0); // fine
     /// ```
     pub const VALID: () = {
-        assert!(N >= 2 && N <= 32, "posits are supported for 2 <= N <= 32");
+        assert!(N >= 2 && N <= 64, "posits are supported for 2 <= N <= 64");
         assert!(ES <= 4, "posits are supported for ES <= 4");
     };
     const NAME_BUF: ([u8; 12], usize) = {
@@ -302,7 +333,8 @@ where
     pub fn from_f32(x: f32) -> Self {
         <Self as LowpFloat>::from_f32(x)
     }
-    /// The value as `f64` (exact for N ≤ 32; NaR gives NaN).
+    /// The value as `f64`, nearest-even (exact for N ≤ 32 and wherever the value has at most
+    /// 53 significant bits; every posit is inside f64's range; NaR gives NaN).
     #[inline]
     pub fn to_f64(self) -> f64 {
         self.to_exact().to_f64()
@@ -366,7 +398,7 @@ where
     }
 }
 
-// SAFETY: `Posit` is `repr(transparent)` over its storage integer (u8/u16/u32), which is `Pod`
+// SAFETY: `Posit` is `repr(transparent)` over its storage integer (u8/u16/u32/u64), which is `Pod`
 // (no padding); every bit pattern is a valid posit: bits above N are ignored, because every read
 // of the code masks them (`code()`, and `to_bits` through it).
 unsafe impl<const N: u32, const ES: u32> bytemuck::Zeroable for Posit<N, ES> where Width<N>: WidthStorage {}
@@ -499,11 +531,7 @@ where
     }
     #[inline]
     fn mul_add(self, a: Self, b: Self) -> Self {
-        Self::round_exact(
-            Exact::fma(self.to_exact(), a.to_exact(), b.to_exact()),
-            Rounding::NearestEven,
-            Overflow::Saturating,
-        )
+        fused_mul_add(self, a, b)
     }
     #[inline]
     fn sqrt(self) -> Self {
@@ -534,6 +562,9 @@ pub(crate) fn add_code<const N: u32, const ES: u32, const INLINE_SPECIAL: bool>(
     if N <= 8 {
         return table::binary(table::ADD, a, b, N, ES);
     }
+    if N > 32 {
+        return fast64::add::<INLINE_SPECIAL>(a, b, N, ES);
+    }
     fast::add::<INLINE_SPECIAL>(a, b, N, ES)
 }
 #[inline(always)]
@@ -541,6 +572,9 @@ pub(crate) fn mul_code<const N: u32, const ES: u32, const INLINE_SPECIAL: bool>(
     #[cfg(feature = "std")]
     if N <= 8 {
         return table::mul_div::<N, ES, false>(a, b);
+    }
+    if N > 32 {
+        return fast64::mul::<INLINE_SPECIAL>(a, b, N, ES);
     }
     fast::mul::<INLINE_SPECIAL>(a, b, N, ES)
 }
@@ -550,6 +584,9 @@ pub(crate) fn div_code<const N: u32, const ES: u32, const INLINE_SPECIAL: bool>(
     if N <= 8 {
         return table::mul_div::<N, ES, true>(a, b);
     }
+    if N > 32 {
+        return fast64::div::<INLINE_SPECIAL>(a, b, N, ES);
+    }
     fast::div::<INLINE_SPECIAL>(a, b, N, ES)
 }
 #[inline(always)]
@@ -558,7 +595,24 @@ pub(crate) fn sqrt_code<const N: u32, const ES: u32>(a: u64) -> u64 {
     if N <= 8 {
         return table::sqrt::<N, ES>(a);
     }
+    if N > 32 {
+        return fast64::sqrt(a, N, ES);
+    }
     fast::sqrt(a, N, ES)
+}
+
+/// `a · b + c` rounded once (nearest-even on the bit string). Up to 32 bits the product is
+/// exact in the 64-bit significand of [`Exact`]; beyond, it needs 128 bits and goes through the
+/// exact sum of the fused operations ([`crate::dot::exfma_with`]).
+#[inline]
+fn fused_mul_add<const N: u32, const ES: u32>(a: Posit<N, ES>, b: Posit<N, ES>, c: Posit<N, ES>) -> Posit<N, ES>
+where
+    Width<N>: WidthStorage,
+{
+    if N > 32 {
+        return crate::dot::exfma_with(a, b, c, Rounding::NearestEven, Overflow::Saturating);
+    }
+    Posit::round_exact(Exact::fma(a.to_exact(), b.to_exact(), c.to_exact()), Rounding::NearestEven, Overflow::Saturating)
 }
 
 macro_rules! posit_binop {
@@ -621,11 +675,7 @@ where
     #[allow(clippy::suspicious_arithmetic_impl)]
     fn rem(self, rhs: Self) -> Self {
         let q = (self / rhs).round_integral(Rounding::TowardZero);
-        Self::round_exact(
-            Exact::fma(q.to_exact().neg(), rhs.to_exact(), self.to_exact()),
-            Rounding::NearestEven,
-            Overflow::Saturating,
-        )
+        fused_mul_add(-q, rhs, self)
     }
 }
 

@@ -128,7 +128,7 @@ where
 }
 
 /// The value of a posit truncated toward zero, as `(negative, magnitude)`; `None` for NaR and
-/// for magnitudes of 2^128 and above (posit<32, ES> reaches 2^(30·2^ES)).
+/// for magnitudes of 2^128 and above (posit<N, ES> reaches 2^((N − 2)·2^ES)).
 fn trunc_magnitude(x: Exact) -> Option<(bool, u128)> {
     match x {
         Exact::Zero { .. } => Some((false, 0)),
@@ -184,14 +184,16 @@ where
     fn to_f32(&self) -> Option<f32> {
         Some(LowpFloat::to_f32(*self))
     }
-    /// Exact for N ≤ 32 (ES ≤ 4 stays inside f64's range); NaR gives NaN.
+    /// Nearest-even: exact for N ≤ 32 (and for any value with at most 53 significant bits;
+    /// every posit up to posit<64,4> is inside f64's range); NaR gives NaN.
     fn to_f64(&self) -> Option<f64> {
         Some(Posit::to_f64(*self))
     }
 }
 
 /// A `u128` magnitude as an [`Exact`] (the low bits below 64 significant ones fold into
-/// `sticky`, which is all a posit of at most 32 bits needs for a single correct rounding).
+/// `sticky`, which is all a posit of at most 64 bits — at most 62 significant bits — needs
+/// for a single correct rounding).
 fn exact_from_u128(neg: bool, m: u128) -> Exact {
     if m == 0 {
         return Exact::Zero { neg: false };

@@ -6,14 +6,14 @@
 use core::fmt;
 use core::marker::PhantomData;
 
-use super::{Posit, Width, WidthStorage};
-use crate::dot::kulisch;
+use super::{Posit, QuireLimbs, Width, WidthStorage};
 use crate::exact::Exact;
 use crate::format::{LowpFloat, Overflow, Rounding};
 
-/// Limbs of the largest supported quire: posit<32,4> has `Q = 1952` bits, kept in
-/// `⌊1952/64⌋ + 2 = 32` limbs. A power of two, so that masked indices need no bounds checks.
-const MAX_LIMBS: usize = 32;
+// The limb array is the storage's `QuireLimbs` (a power of two, so that masked indices need no
+// bounds checks): `[u64; 32]` up to 32 bits — posit<32,4> has `Q = 1952` bits, kept in
+// `⌊1952/64⌋ + 2 = 32` limbs — and `[u64; 64]` beyond: posit<64,4> has `Q = 4000` bits, in
+// `⌊4000/64⌋ + 2 = 64` limbs. The narrower quires keep the smaller array.
 
 /// `Q = 4·(N − 2)·2^ES + 32`: the quire width in bits.
 const fn quire_bits(n: u32, es: u32) -> u32 {
@@ -33,6 +33,14 @@ const fn quire_limbs(n: u32, es: u32) -> usize {
 const fn split(code: u64, n: u32, es: u32) -> (bool, u32, i32) {
     // The same decoder as the arithmetic kernels: magnitude body, then regime/exponent/fraction.
     let (scale, sig) = super::fast::unpack(super::fast::abs_body(code, n), es);
+    (code >> (n - 1) & 1 != 0, sig, scale)
+}
+
+/// [`split`] for 32 < n ≤ 64: the value is `(-1)^neg · sig · 2^(scale − 63)` with `sig` in
+/// `[2^63, 2^64)` (its low 2 + es bits zero).
+#[inline(always)]
+const fn split64(code: u64, n: u32, es: u32) -> (bool, u64, i32) {
+    let (scale, sig) = super::fast64::unpack(super::fast64::abs_body(code, n), es);
     (code >> (n - 1) & 1 != 0, sig, scale)
 }
 
@@ -72,12 +80,15 @@ const fn split_table(n: u32, es: u32) -> [u64; 256] {
 /// | posit<16,1> | 28 | 144 |
 /// | posit16 (`P16`) | 56 | 256 |
 /// | posit32 (`P32`) | 120 | 512 |
-/// | posit<32,4> | 480 | 1952 (the largest supported) |
+/// | posit<32,4> | 480 | 1952 |
+/// | posit64 (`P64`) | 248 | 1024 |
+/// | posit<64,4> | 992 | 4000 (the largest supported) |
 ///
-/// The value is kept in `⌊Q/64⌋ + 2` 64-bit limbs of a fixed `[u64; 32]` array (sized for
-/// posit<32,4>; no allocation, `no_std`): a zero limb below the unit bit (so that a product,
-/// which may start up to 62 bits below minpos² where its bits are zeros, always lands inside
-/// the array), then the value sign-extended above bit `Q − 1`, so that the sum of two in-range
+/// The value is kept in `⌊Q/64⌋ + 2` 64-bit limbs of a fixed array, `[u64; 32]` for N ≤ 32
+/// (sized for posit<32,4>) and `[u64; 64]` for wider posits (sized for posit<64,4>; no
+/// allocation, `no_std`): a zero limb below the unit bit (so that a product, which may start
+/// up to 62 bits below minpos² where its bits are zeros, always lands inside the array; the
+/// 128-bit products of N > 32 are shifted up to the unit bit first), then the value sign-extended above bit `Q − 1`, so that the sum of two in-range
 /// values is exact in the limbs and leaving the `Q`-bit range is a check of the top bits.
 ///
 /// # NaR and overflow
@@ -118,7 +129,7 @@ where
     Width<N>: WidthStorage,
 {
     /// Little-endian limbs; the first [`Quire::LIMBS`] are in use (the rest stay zero).
-    limbs: [u64; MAX_LIMBS],
+    limbs: <Width<N> as WidthStorage>::QuireLimbs,
     /// A NaR operand was seen (sticky until `clear`).
     nar: bool,
     /// The sum left the quire's range before any NaR operand (sticky until `clear`).
@@ -138,6 +149,7 @@ where
     /// assert_eq!(Quire::<16, 2>::BITS, 256);
     /// assert_eq!(Quire::<32, 2>::BITS, 512);
     /// assert_eq!(Quire::<8, 0>::BITS, 56);
+    /// assert_eq!(Quire::<64, 2>::BITS, 1024);
     /// ```
     pub const BITS: u32 = quire_bits(N, ES);
 
@@ -154,7 +166,7 @@ where
     const LIMBS: usize = {
         assert!(ES <= 4, "quires are supported for ES <= 4");
         let l = quire_limbs(N, ES);
-        assert!(l <= MAX_LIMBS);
+        assert!(l <= <<Width<N> as WidthStorage>::QuireLimbs as QuireLimbs>::LEN);
         l
     };
     /// `2M`: the quire's fixed point (its least significant bit weighs 2^-2M = minpos²).
@@ -177,7 +189,7 @@ where
     /// ```
     #[inline]
     pub const fn new() -> Self {
-        Quire { limbs: [0; MAX_LIMBS], nar: false, overflow: false, _posit: PhantomData }
+        Quire { limbs: <<Width<N> as WidthStorage>::QuireLimbs as QuireLimbs>::ZERO, nar: false, overflow: false, _posit: PhantomData }
     }
 
     /// Reset to zero (also clears NaR and overflow).
@@ -193,7 +205,7 @@ where
     #[inline]
     pub fn clear(&mut self) {
         let l = Self::LIMBS;
-        self.limbs[..l].fill(0);
+        self.limbs.as_mut()[..l].fill(0);
         self.nar = false;
         self.overflow = false;
     }
@@ -244,7 +256,7 @@ where
     /// ```
     #[inline]
     pub fn is_zero(&self) -> bool {
-        !self.is_nar() && self.limbs[..Self::LIMBS].iter().all(|&x| x == 0)
+        !self.is_nar() && self.limbs.as_ref()[..Self::LIMBS].iter().all(|&x| x == 0)
     }
 
     /// Add a posit exactly.
@@ -334,13 +346,25 @@ where
         // so everything is exact and the quire's range is checked when the chunk is added, as
         // for one partial sum (see `Quire`).
         for (a, b) in a.chunks(1 << 30).zip(b.chunks(1 << 30)) {
-            let mut parts = [[0u64; MAX_LIMBS]; 2];
+            let mut parts = [<<Width<N> as WidthStorage>::QuireLimbs as QuireLimbs>::ZERO; 2];
             let mut nar = false;
             for (&x, &y) in a.iter().zip(b) {
                 let (ca, cb): (u64, u64) = (x.to_bits().into(), y.to_bits().into());
                 let sign = 1u64 << (N - 1);
                 if ca & !sign == 0 || cb & !sign == 0 {
                     nar |= ca == sign || cb == sign;
+                    continue;
+                }
+                if N > 32 {
+                    let (neg, p, off) = Self::product64(ca, cb);
+                    let limbs = &mut parts[neg as usize];
+                    let (lo, hi) = (p as u64, (p >> 64) as u64);
+                    if lo != 0 {
+                        Self::add_magnitude(limbs, lo, off);
+                    }
+                    if hi != 0 {
+                        Self::add_magnitude(limbs, hi, off + 64);
+                    }
                     continue;
                 }
                 let (na, sa, ea) = Self::split(ca);
@@ -361,9 +385,25 @@ where
     /// Add `p · 2^off` quire units (`p` nonzero, `off ≥ −62`) to a non-negative sum of
     /// magnitudes kept in `limbs` (which stays below 2^(Q − 1) units: no range check).
     #[inline(always)]
-    fn add_magnitude(limbs: &mut [u64; MAX_LIMBS], p: u64, off: i32) {
+    fn add_magnitude(limbs: &mut <Width<N> as WidthStorage>::QuireLimbs, p: u64, off: i32) {
         debug_assert!(p != 0 && off + Self::BASE >= 0);
-        kulisch::add_magnitude(limbs, Self::LIMBS, p, (off + Self::BASE) as u32);
+        limbs.add_magnitude(Self::LIMBS, p, (off + Self::BASE) as u32);
+    }
+
+    /// The exact product of two posit codes (neither 0 nor NaR) of N > 32 bits as
+    /// `(neg, p, off)`: `p · 2^off` quire units with `off ≥ 0` (the 128-bit product of the
+    /// two significands, shifted down to the quire's unit bit when it starts below it: the
+    /// bits shifted out are zeros, as every product is a multiple of minpos²).
+    #[inline(always)]
+    fn product64(ca: u64, cb: u64) -> (bool, u128, i32) {
+        let (na, sa, ea) = split64(ca, N, ES);
+        let (nb, sb, eb) = split64(cb, N, ES);
+        // (sa · sb) · 2^(ea + eb − 126), exact in 128 bits; bit 0 lands at ≥ −126.
+        let p = sa as u128 * sb as u128;
+        let off = ea + eb - 126 + Self::FRAC_BITS;
+        let sh = (-off).max(0) as u32;
+        debug_assert!(sh < 128 && p & ((1u128 << sh) - 1) == 0);
+        (na ^ nb, p >> sh, off + sh as i32)
     }
 
     /// Add another quire exactly (NaR if either is NaR).
@@ -404,7 +444,7 @@ where
     /// assert_eq!(q.to_posit(), -P32::from_f64(0.1));
     /// ```
     pub fn negate(&mut self) {
-        kulisch::negate(&mut self.limbs, Self::LIMBS);
+        self.limbs.negate(Self::LIMBS);
         // Only −2^(Q−1) has no negation in range.
         self.check_range();
     }
@@ -457,7 +497,7 @@ where
         if self.is_nar() {
             return Exact::Nan;
         }
-        kulisch::to_exact(&self.limbs, Self::LIMBS, -Self::FRAC_BITS - Self::BASE)
+        self.limbs.to_exact(Self::LIMBS, -Self::FRAC_BITS - Self::BASE)
     }
 
     /// `(neg, sig, scale)` of a posit code that is neither 0 nor NaR (see [`split`]): from a
@@ -481,6 +521,11 @@ where
             self.nar |= c != 0;
             return;
         }
+        if N > 32 {
+            let (neg, sig, scale) = split64(c, N, ES);
+            // sig · 2^(scale − 63) with scale ≥ −M: bit 0 of sig lands at ≥ M − 63 ≥ −32.
+            return self.add_at(neg ^ negate, sig, scale - 63 + Self::FRAC_BITS);
+        }
         let (neg, sig, scale) = Self::split(c);
         // sig · 2^(scale − 31) with scale ≥ −M: bit 0 of sig lands at ≥ M − 31.
         self.add_at(neg ^ negate, sig as u64, scale - 31 + Self::FRAC_BITS)
@@ -493,6 +538,24 @@ where
         if ca & !sign == 0 || cb & !sign == 0 {
             // A zero or a NaR operand (rare: one branch for both).
             self.nar |= ca == sign || cb == sign;
+            return;
+        }
+        if N > 32 {
+            // Two halves: the high one ends below bit 4M + 2 (the product is at most maxpos²,
+            // and starts at bit ≥ 126 of `p` when `off > 0`), so its second limb is in use.
+            let (neg, p, off) = Self::product64(ca, cb);
+            let neg = neg ^ negate;
+            let (lo, hi) = (p as u64, (p >> 64) as u64);
+            let mut j = 0;
+            if lo != 0 {
+                j = self.limbs.add_at(Self::LIMBS, neg, lo, (off + Self::BASE) as u32);
+            }
+            if hi != 0 {
+                j = j.max(self.limbs.add_at(Self::LIMBS, neg, hi, (off + 64 + Self::BASE) as u32));
+            }
+            if j > Self::SIGN_LIMB {
+                self.check_range();
+            }
             return;
         }
         let (na, sa, ea) = Self::split(ca);
@@ -508,7 +571,7 @@ where
     fn add_at(&mut self, neg: bool, p: u64, off: i32) {
         debug_assert!(p != 0 && off + Self::BASE >= 0);
         // Terms end below bit 4M + 2 < Q, so limb i + 1 is in use.
-        let j = kulisch::add_at(&mut self.limbs, Self::LIMBS, neg, p, (off + Self::BASE) as u32);
+        let j = self.limbs.add_at(Self::LIMBS, neg, p, (off + Self::BASE) as u32);
         // Limbs up to j − 1 changed: only a change at or above the sign limb can leave the range.
         if j > Self::SIGN_LIMB {
             self.check_range();
@@ -520,7 +583,7 @@ where
         self.overflow |= other.overflow && !self.nar;
         self.nar |= other.nar;
         // Both in range (or flagged already) and the limbs one bit wider than Q at least: the sum is exact here.
-        kulisch::add_limbs(&mut self.limbs, &other.limbs, Self::LIMBS, negate);
+        self.limbs.add_limbs(&other.limbs, Self::LIMBS, negate);
         self.check_range();
     }
 
@@ -531,9 +594,10 @@ where
         let (l, s, sh) = (Self::LIMBS, Self::SIGN_LIMB, Self::SIGN_SHIFT);
         // The sign limb is the top limb or the one below it (then the top is all sign).
         debug_assert!(s == l - 1 || s == l - 2);
-        let top = self.limbs[l - 1];
+        let limbs = self.limbs.as_ref();
+        let top = limbs[l - 1];
         let ext = ((top as i64) >> 63) as u64;
-        let in_range = ((self.limbs[s] ^ ext) >> sh == 0) & (s == l - 1 || top == ext);
+        let in_range = ((limbs[s] ^ ext) >> sh == 0) & (s == l - 1 || top == ext);
         self.overflow |= !in_range & !self.nar;
     }
 }
@@ -569,7 +633,7 @@ where
     /// Equal sums (all NaR quires are equal, all overflowed ones too).
     fn eq(&self, other: &Self) -> bool {
         (self.is_nar(), self.overflow) == (other.is_nar(), other.overflow)
-            && (self.is_nar() || self.limbs[..Self::LIMBS] == other.limbs[..Self::LIMBS])
+            && (self.is_nar() || self.limbs.as_ref()[..Self::LIMBS] == other.limbs.as_ref()[..Self::LIMBS])
     }
 }
 impl<const N: u32, const ES: u32> Eq for Quire<N, ES> where Width<N>: WidthStorage {}
@@ -606,9 +670,10 @@ where
             (false, false) => {
                 // Q bits: the sign limb's low bits, then the whole limbs below it.
                 let top_bits = Self::SIGN_SHIFT + 1;
-                let top = self.limbs[Self::SIGN_LIMB] & (u64::MAX >> (64 - top_bits));
+                let limbs = self.limbs.as_ref();
+                let top = limbs[Self::SIGN_LIMB] & (u64::MAX >> (64 - top_bits));
                 write!(f, "0x{:0w$x}", top, w = top_bits.div_ceil(4) as usize)?;
-                for x in self.limbs[1..Self::SIGN_LIMB].iter().rev() {
+                for x in limbs[1..Self::SIGN_LIMB].iter().rev() {
                     write!(f, "_{x:016x}")?;
                 }
             }
@@ -716,5 +781,12 @@ mod tests {
         assert_eq!(Quire::<32, 4>::LIMBS, 32);
         assert_eq!(Quire::<2, 0>::LIMBS, 2);
         assert_eq!(Quire::<32, 4>::BITS, 1952);
+        assert_eq!(Quire::<64, 2>::LIMBS, 18);
+        assert_eq!(Quire::<64, 2>::BITS, 1024);
+        assert_eq!(Quire::<64, 4>::LIMBS, 64);
+        assert_eq!(Quire::<64, 4>::BITS, 4000);
+        assert_eq!(Quire::<33, 0>::LIMBS, 4);
+        assert_eq!(core::mem::size_of::<Quire<32, 2>>(), core::mem::size_of::<Quire<32, 4>>());
+        assert!(core::mem::size_of::<Quire<32, 4>>() <= 32 * 8 + 8);
     }
 }
