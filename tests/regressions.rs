@@ -85,3 +85,21 @@ fn regression_text_is_what_was_pasted() {
         assert!(src.contains(&text), "not pasted verbatim:\n{text}");
     }
 }
+
+/// The exact accumulator and the fused operations cover the widest posits (posit<64,4>:
+/// products from 2^-3968 to 2^3968): exact cancellation of the extremes leaves the smallest.
+#[test]
+fn exact_accumulator_for_the_widest_posits() {
+    use lowp::dot::{dot, Accumulate, ExactAccumulator};
+    use lowp::Posit;
+    type W = Posit<64, 4>;
+    let (max, min) = (W::max_value(), W::min_positive());
+    let mut acc = ExactAccumulator::<W>::new();
+    acc.add_product(max, max);
+    acc.add_product(min, min);
+    acc.add_product(-max, max);
+    let got: W = acc.round(Rounding::NearestEven, Overflow::Saturating);
+    assert_eq!(got, min); // minpos² rounds to minpos (posits never round to 0)
+    let y: W = dot(&[max, min, -max], &[max, min, max], Accumulate::Exact).unwrap();
+    assert_eq!(y, min);
+}

@@ -122,9 +122,11 @@ pub(crate) fn to_exact<const L: usize>(limbs: &[u64; L], used: usize, unit: i32)
     Exact::Finite { neg, sig, exp: lo as i32 + unit, sticky }
 }
 
-/// Limbs of the largest accumulator: [`ExactAccumulator`] of `posit<32,4>` (products from
-/// 2^-1920 to 2^1920, plus 64 carry bits) needs 62; the fused operations at most 33.
-pub(crate) const MAX_LIMBS: usize = 64;
+/// Limbs of the largest accumulator (a power of two, for the masked indexing of [`add_at`]):
+/// [`ExactAccumulator`] of `posit<64,4>` (products from 2^-3968 to 2^3968, plus 64 carry bits
+/// and the top limb) needs 65, of `posit<32,4>` 33, of `bf16` 11; the fused operations at most
+/// 65 (posit<64,4> products beside a posit<64,4> accumulator).
+pub(crate) const MAX_LIMBS: usize = 128;
 
 /// A finite nonzero value `(-1)^neg · sig · 2^exp` with `sig` odd (a term of an exact sum).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -397,6 +399,7 @@ impl<S: LowpFloat> ExactAccumulator<S> {
     /// use lowp::{Float8E4M3FN, Float8E5M2};
     /// assert_eq!(ExactAccumulator::<Float8E4M3FN>::new().limbs(), 3);
     /// assert_eq!(ExactAccumulator::<half::bf16>::new().limbs(), 11);
+    /// assert_eq!(ExactAccumulator::<lowp::Posit<64, 4>>::new().limbs(), 65);
     /// # let _ = ExactAccumulator::<Float8E5M2>::new();
     /// ```
     pub fn limbs(&self) -> usize {
