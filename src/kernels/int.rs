@@ -2,7 +2,9 @@
 //! integers) against INT8 activations, and the float path for MX float elements.
 
 use super::activations::QuantizedActivations;
-use crate::arch::kernels::{combine_i64, e4m3_decode, e5m2_decode, fma_rows, fold16, int_block_dots, IntWeights, Out, LANES};
+use crate::arch::kernels::{
+    combine_i64, e4m3_decode, e5m2_decode, fma_rows, fold16, int_block_dots, IntWeights, Out, LANES,
+};
 use crate::block::{BlockScaled, Element, Outer, ScaleEncoding, Scheme};
 use crate::bulk::{Backend, FastSpec};
 
@@ -332,4 +334,88 @@ pub(crate) fn fma_block(
             };
         }
     }
+}
+
+/// The AVX-512 VNNI GEMM on the block-transposed layout (see `x86_kernels::gemm_t`): the
+/// activations packed once, each tile of four weight rows decoded once and run against every
+/// activation row, four at a time. `false` (nothing done) where it does not apply: another
+/// backend, two-level scales, unpacked widths, or a block length the layout does not take.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+pub(crate) fn gemm_t_rows(
+    backend: Backend,
+    p: &IntPlan,
+    w: &crate::block::BlockMatrix,
+    qa: &QuantizedActivations,
+    rows: core::ops::Range<usize>,
+    y: &mut [f32],
+) -> bool {
+    use crate::arch::x86_kernels::{gemm_t, gemm_t_leaves, pack_acts_t, pack_weights_t, GemmT};
+    if p.two_level || qa.m == 0 || qa.nblocks == 0 {
+        return false;
+    }
+    let (iw, nib, off) = match p.kind {
+        WeightKind::Int4 => (IntWeights::Nibbles { lut: &INT4_LUT, offset: 8 }, true, 8),
+        WeightKind::E2M1 => (IntWeights::Nibbles { lut: &E2M1_LUT, offset: 12 }, true, 12),
+        WeightKind::Bytes => (IntWeights::Bytes, false, 128),
+        WeightKind::Unpack(_) => return false,
+    };
+    let Some(l) = gemm_t_leaves(backend, iw, p.v) else { return false };
+    let s = w.scheme();
+    let n = w.rows();
+    let (m, ds, xs) = (qa.m, qa.nb_pad, qa.stride);
+    let nch = ds / LANES;
+    let steps = l * if nib { 2 } else { 1 };
+    let prow = nch * steps * 64;
+    debug_assert_eq!(prow, xs);
+    // The activations, packed, and their corrections.
+    let mut a = vec![0u8; m * prow];
+    let src = if nib { &qa.qs } else { &qa.q };
+    for r in 0..m {
+        pack_acts_t(nib, l, &src[r * xs..(r + 1) * xs], nch, &mut a[r * prow..(r + 1) * prow]);
+    }
+    let corr: Vec<i32> = qa.xsum.iter().map(|&v| v.wrapping_mul(-off)).collect();
+    let nr = n.max(1);
+    let (cs, ss) = (w.codes().len() / nr, w.scales().len() / nr);
+    let mut wt = vec![0u8; 4 * prow];
+    let mut sw = vec![0f32; 4 * ds];
+    let mut out = [0f32; 16];
+    let mut t0 = rows.start;
+    while t0 < rows.end {
+        let wr = (rows.end - t0).min(4);
+        for i in 0..wr {
+            let r = t0 + i;
+            pack_weights_t(iw, l, &w.codes()[r * cs..(r + 1) * cs], nch, &mut wt[i * prow..(i + 1) * prow]);
+            decode_scales(s, &w.scales()[r * ss..], qa.nblocks, p.factor, &mut sw[i * ds..i * ds + qa.nblocks]);
+        }
+        let mut j0 = 0;
+        while j0 < m {
+            let ar = (m - j0).min(4);
+            let g = GemmT {
+                w: &wt,
+                wst: prow,
+                a: &a[j0 * prow..],
+                ast: prow,
+                corr: &corr[j0 * ds..],
+                sw: &sw,
+                sx: &qa.sx[j0 * ds..],
+                bst: ds,
+                steps,
+                valid: qa.nblocks,
+            };
+            gemm_t(&g, wr, ar, &mut out);
+            for i in 0..wr {
+                let rs = if s.outer() != Outer::None { Some(w.row_scales()[t0 + i]) } else { None };
+                for jj in 0..ar {
+                    let v = out[i * ar + jj];
+                    y[(j0 + jj) * n + t0 + i] = match rs {
+                        Some(f) => v * f,
+                        None => v,
+                    };
+                }
+            }
+            j0 += ar;
+        }
+        t0 += wr;
+    }
+    true
 }

@@ -198,6 +198,11 @@ fn best() -> Backend {
 /// Weight rows per GEMM tile (their codes stay in L1 while every activation row passes).
 const ROW_TILE: usize = 8;
 
+/// From this many activation rows on, GEMM takes the block-transposed VNNI kernel where it
+/// applies (each weight tile decoded once for all activation rows).
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+const GEMM_T_MIN_M: usize = 4;
+
 /// Activation rows per integer kernel call (each weight load meets this many).
 const GEMM_ROWS: usize = 2;
 
@@ -214,6 +219,10 @@ fn block_gemm_rows(
     let mut sc = Scratch::default();
     match int_plan(&s) {
         Some(p) => {
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            if qa.m >= GEMM_T_MIN_M && int::gemm_t_rows(backend, &p, w, qa, rows.clone(), y) {
+                return;
+            }
             let nr = n.max(1);
             let (cs, ss) = (w.codes().len() / nr, w.scales().len() / nr);
             let cbytes = cs;
