@@ -822,3 +822,143 @@ unsafe fn gemm_t_512<const WR: usize, const AR: usize>(g: &GemmT<'_>, out: &mut 
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// FP8 weights: decode fused into the f32 FMA order
+// ---------------------------------------------------------------------------------------------
+
+/// `R ≤ 4` rows of OCP FP8 codes (E4M3 when `!e5`, else E5M2; row `r` is `codes[r]`)
+/// against `x` (`k` values) in the float path's order: each code decoded to its exact `f32`
+/// value in registers as `e4m3_decode`/`e5m2_decode` do (magnitude bits shifted into an `f32`,
+/// times `2^120` or `2^112`, the sign carried), times its block's scale when `scales` is
+/// `Some((s, v))` (`s[r·⌈k/v⌉ + b]`, `v` a multiple of 16: one `f32` product, as the dequantizer),
+/// then `acc[r][i % 16] = fma(w, x_i, acc[r][i % 16])` for increasing `i`. Gives `false`,
+/// with `acc` unspecified, where it does not run: no AVX-512 VNNI here, or a NaN/∞ code in the
+/// rows (the caller then takes the decode-then-FMA path).
+pub(crate) fn fp8_fma_rows(
+    e5: bool,
+    codes: &[&[u8]],
+    k: usize,
+    x: &[f32],
+    scales: Option<(&[f32], usize)>,
+    acc: &mut [[f32; LANES]],
+) -> bool {
+    let r = acc.len();
+    if !has_vnni() || r == 0 || r > 4 {
+        return false;
+    }
+    assert!(codes.len() >= r && codes[..r].iter().all(|c| c.len() >= k) && x.len() >= k);
+    if let Some((s, v)) = scales {
+        if v == 0 || !v.is_multiple_of(LANES) {
+            return false;
+        }
+        assert!(s.len() >= r * k.div_ceil(v));
+    }
+    macro_rules! go {
+        ($e5:literal) => {
+            // SAFETY: VNNI (AVX-512F/BW) checked; the lengths asserted.
+            unsafe {
+                match r {
+                    1 => fp8_fma_512::<1, $e5>(codes, k, x, scales, acc),
+                    2 => fp8_fma_512::<2, $e5>(codes, k, x, scales, acc),
+                    3 => fp8_fma_512::<3, $e5>(codes, k, x, scales, acc),
+                    _ => fp8_fma_512::<4, $e5>(codes, k, x, scales, acc),
+                }
+            }
+        };
+    }
+    if e5 {
+        go!(true)
+    } else {
+        go!(false)
+    }
+}
+
+/// # Safety
+/// AVX-512F/BW; `R` rows of at least `k` codes, `x.len() ≥ k`, the scales as [`fp8_fma_rows`] checks.
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn fp8_fma_512<const R: usize, const E5: bool>(
+    codes: &[&[u8]],
+    k: usize,
+    x: &[f32],
+    scales: Option<(&[f32], usize)>,
+    acc: &mut [[f32; LANES]],
+) -> bool {
+    // Magnitude bits to bit 20 (E4M3) or 21 (E5M2), the sign (sign-extended byte) kept at 31.
+    let (keep, pow, special) = if E5 {
+        (0x8fe0_0000u32 as i32, 5.192_297e33f32, 0x7c)
+    } else {
+        (0x87f0_0000u32 as i32, 1.329_228e36f32, 0x7f)
+    };
+    let keep = _mm512_set1_epi32(keep);
+    let pow = _mm512_set1_ps(pow);
+    let spec = _mm512_set1_epi8(special);
+    let xp = x.as_ptr();
+    let mut a = [_mm512_setzero_ps(); R];
+    let mut bad = 0u64;
+    let nb = scales.map_or(0, |(_, v)| k.div_ceil(v));
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn decode<const SH: u32>(c: __m128i, keep: __m512i, pow: __m512) -> __m512 {
+        let b = _mm512_and_si512(_mm512_slli_epi32::<SH>(_mm512_cvtepi8_epi32(c)), keep);
+        _mm512_mul_ps(_mm512_castsi512_ps(b), pow)
+    }
+    let decode = |c: __m128i| -> __m512 {
+        if E5 {
+            decode::<21>(c, keep, pow)
+        } else {
+            decode::<20>(c, keep, pow)
+        }
+    };
+    let full = k / 64 * 64;
+    let mut i = 0;
+    while i < full {
+        // SAFETY: `i + 64 ≤ k`: 64 codes of each row and 64 values of `x`.
+        unsafe {
+            let xv = [
+                _mm512_loadu_ps(xp.add(i)),
+                _mm512_loadu_ps(xp.add(i + 16)),
+                _mm512_loadu_ps(xp.add(i + 32)),
+                _mm512_loadu_ps(xp.add(i + 48)),
+            ];
+            for (r, av) in a.iter_mut().enumerate() {
+                let p = codes[r].as_ptr().add(i);
+                let raw = _mm512_loadu_si512(p.cast());
+                bad |= _mm512_cmpeq_epi8_mask(_mm512_and_si512(raw, spec), spec);
+                for (q, xq) in xv.iter().enumerate() {
+                    let mut w = decode(_mm_loadu_si128(p.add(16 * q).cast()));
+                    if let Some((s, v)) = scales {
+                        w = _mm512_mul_ps(w, _mm512_set1_ps(*s.get_unchecked(r * nb + (i + 16 * q) / v)));
+                    }
+                    *av = _mm512_fmadd_ps(w, *xq, *av);
+                }
+            }
+        }
+        i += 64;
+    }
+    while i < k {
+        let n = (k - i).min(16);
+        let m16 = if n == 16 { u16::MAX } else { ((1u32 << n) - 1) as u16 };
+        // SAFETY: the masked load reads only the `n` values left.
+        let xv = unsafe { _mm512_maskz_loadu_ps(m16, xp.add(i)) };
+        for (r, av) in a.iter_mut().enumerate() {
+            let mut buf = [0u8; 16];
+            buf[..n].copy_from_slice(&codes[r][i..i + n]);
+            if buf[..n].iter().any(|&c| c & special as u8 == special as u8) {
+                bad = 1;
+            }
+            // SAFETY: 16 bytes of `buf`.
+            let mut w = decode(unsafe { _mm_loadu_si128(buf.as_ptr().cast()) });
+            if let Some((s, v)) = scales {
+                w = _mm512_mul_ps(w, _mm512_set1_ps(s[r * nb + i / v]));
+            }
+            *av = _mm512_mask3_fmadd_ps(w, xv, *av, m16);
+        }
+        i += n;
+    }
+    for (r, av) in a.iter().enumerate() {
+        // SAFETY: 16 f32 of a `[f32; 16]`.
+        unsafe { _mm512_storeu_ps(acc[r].as_mut_ptr(), *av) };
+    }
+    bad == 0
+}

@@ -282,6 +282,10 @@ pub(crate) fn float_rows<R: BlockScaled>(
     sc: &mut Scratch,
 ) {
     let k = qa.k;
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if qa.m < 4 && backend == Backend::Avx512 && fused_mx_fp8(rows, qa, y, y_stride) {
+        return;
+    }
     sc.wf.clear();
     sc.wf.resize(rows.len() * k, 0.0);
     for (i, r) in rows.iter().enumerate() {
@@ -308,6 +312,64 @@ pub(crate) fn float_rows<R: BlockScaled>(
         }
     }
     fma_block(backend, &sc.wf, rows.len(), qa, y, y_stride, None);
+}
+
+/// MXFP8 rows (E4M3/E5M2 elements, E8M0 block scales) with the decode fused into the FMA
+/// loop (`x86_kernels::fp8_fma_rows`); `false` (nothing written) where it does not run.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+fn fused_mx_fp8<R: BlockScaled>(rows: &[R], qa: &QuantizedActivations, y: &mut [f32], y_stride: usize) -> bool {
+    let k = qa.k;
+    let Some(r0) = rows.first() else { return true };
+    let s = r0.scheme();
+    let e5 = match s.element() {
+        Element::E4M3 => false,
+        Element::E5M2 => true,
+        _ => return false,
+    };
+    if rows.len() > 4 || s.scale() != ScaleEncoding::E8M0 || s.outer() != Outer::None || s.block_len() == 0 {
+        return false;
+    }
+    let v = s.block_len();
+    let nb = k.div_ceil(v);
+    let mut sx = [0f32; 4 * 64];
+    let mut sxv;
+    let scales: &mut [f32] = if rows.len() * nb <= sx.len() {
+        &mut sx[..rows.len() * nb]
+    } else {
+        sxv = vec![0f32; rows.len() * nb];
+        &mut sxv
+    };
+    let mut codes: [&[u8]; 4] = [&[]; 4];
+    for (i, r) in rows.iter().enumerate() {
+        if r.scheme() != s || r.codes().len() < k {
+            return false;
+        }
+        decode_scales(s, r.scales(), nb, 1.0, &mut scales[i * nb..(i + 1) * nb]);
+        codes[i] = r.codes();
+    }
+    let mut out = [[0f32; 4]; 4];
+    for j in 0..qa.m.min(4) {
+        let mut acc = [[0f32; LANES]; 4];
+        if !crate::arch::x86_kernels::fp8_fma_rows(
+            e5,
+            &codes[..rows.len()],
+            k,
+            &qa.xf[j * k..(j + 1) * k],
+            Some((scales, v)),
+            &mut acc[..rows.len()],
+        ) {
+            return false;
+        }
+        for i in 0..rows.len() {
+            out[j][i] = fold16(acc[i]);
+        }
+    }
+    for j in 0..qa.m {
+        for i in 0..rows.len() {
+            y[j * y_stride + i] = out[j][i];
+        }
+    }
+    true
 }
 
 /// `y[j·stride + i] = fold(fma order of row i with vector j)` (times `row_scales[i]` when
@@ -382,6 +444,17 @@ pub(crate) fn gemm_t_rows(
     let mut t0 = rows.start;
     while t0 < rows.end {
         let wr = (rows.end - t0).min(4);
+        // Fetch the next tile's codes while this one runs (they are read once, from memory).
+        let next = (t0 + wr).min(rows.end)..(t0 + 2 * wr).min(rows.end);
+        if !next.is_empty() {
+            let bytes = &w.codes()[next.start * cs..next.end * cs];
+            for line in bytes.chunks(64) {
+                // SAFETY: a prefetch reads nothing architecturally; the address is in `bytes`.
+                unsafe {
+                    core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(line.as_ptr().cast())
+                };
+            }
+        }
         for i in 0..wr {
             let r = t0 + i;
             pack_weights_t(iw, l, &w.codes()[r * cs..(r + 1) * cs], nch, &mut wt[i * prow..(i + 1) * prow]);
