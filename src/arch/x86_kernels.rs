@@ -200,6 +200,9 @@ struct Args<'a> {
 // AVX-512 VNNI
 // ---------------------------------------------------------------------------------------------
 
+/// How far ahead of the leaf being read the GEMV kernels prefetch weight codes (bytes).
+const PREFETCH: usize = 4096;
+
 /// Adjacent lane pairs of `a` then of `b`: `[a0+a1, a2+a3, …, a14+a15, b0+b1, …, b14+b15]`.
 #[inline]
 #[target_feature(enable = "avx512f")]
@@ -253,6 +256,9 @@ unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(
                 // 128 activation bytes at `c·16·v + j·G·16` of each row (below `nchunks·16·v`).
                 unsafe {
                     let wv = _mm512_loadu_si512(cp.add((c * l + j) * 64).cast());
+                    // The codes a few rows on, from memory while this row computes (a prefetch
+                    // never faults; the address is only computed, wrapping).
+                    _mm_prefetch::<_MM_HINT_T0>(cp.wrapping_add((c * l + j) * 64 + PREFETCH).cast());
                     if NIB {
                         let lo = _mm512_shuffle_epi8(lut, _mm512_and_si512(wv, m4));
                         let hi = _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(wv, 4), m4));
@@ -769,6 +775,23 @@ pub(crate) fn fold16_512(a: __m512) -> f32 {
     let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
     let s1 = _mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1));
     _mm_cvtss_f32(s1)
+}
+
+/// [`super::kernels::fold16`] in vector registers where AVX-512F is here (the same additions
+/// in the same order), else `None`.
+#[inline]
+pub(crate) fn fold16_fast(acc: &[f32; LANES]) -> Option<f32> {
+    if !has_avx512f() {
+        return None;
+    }
+    // SAFETY: AVX-512F checked; 16 f32 of a `[f32; 16]`.
+    Some(unsafe { fold16_load(acc) })
+}
+
+#[target_feature(enable = "avx512f")]
+unsafe fn fold16_load(acc: &[f32; LANES]) -> f32 {
+    // SAFETY: 16 f32.
+    fold16_512(unsafe { _mm512_loadu_ps(acc.as_ptr()) })
 }
 
 /// # Safety

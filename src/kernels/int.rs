@@ -3,7 +3,8 @@
 
 use super::activations::QuantizedActivations;
 use crate::arch::kernels::{
-    combine_i64, e4m3_decode, e5m2_decode, fma_rows, fold16, int_block_dots, IntWeights, Out, LANES,
+    combine_i64, e4m3_decode, e4m3_scales, e5m2_decode, e8m0_scales, fma_rows, fold16, int_block_dots, IntWeights, Out,
+    LANES,
 };
 use crate::block::{BlockScaled, Element, Outer, ScaleEncoding, Scheme};
 use crate::bulk::{Backend, FastSpec};
@@ -62,7 +63,7 @@ pub(crate) struct Scratch {
 }
 
 /// Decode a row's block scales into `f32` (times the element factor), `out.len()` of them.
-fn decode_scales(s: &Scheme, scales: &[u8], n: usize, factor: f32, out: &mut [f32]) {
+fn decode_scales(backend: Backend, s: &Scheme, scales: &[u8], n: usize, factor: f32, out: &mut [f32]) {
     let enc = s.scale();
     match enc {
         ScaleEncoding::None => out.iter_mut().for_each(|o| *o = factor),
@@ -83,22 +84,16 @@ fn decode_scales(s: &Scheme, scales: &[u8], n: usize, factor: f32, out: &mut [f3
             }
         }
         ScaleEncoding::E4M3 => {
-            for (o, &c) in out.iter_mut().zip(&scales[..n]) {
-                *o = f32::from_bits(<crate::minifloat::E4M3FN as FastSpec>::TABLE[c as usize]) * factor;
+            if e4m3_scales(backend, &scales[..n], factor, &mut out[..n]) {
+                for (o, &c) in out.iter_mut().zip(&scales[..n]) {
+                    if c & 0x7f == 0x7f {
+                        *o = f32::from_bits(<crate::minifloat::E4M3FN as FastSpec>::TABLE[c as usize]) * factor;
+                    }
+                }
             }
         }
-        ScaleEncoding::E8M0 => {
-            for (o, &c) in out.iter_mut().zip(&scales[..n]) {
-                let x = if c == 0xff {
-                    f32::NAN
-                } else if c == 0 {
-                    f32::from_bits(0x0040_0000) // 2^−127
-                } else {
-                    f32::from_bits((c as u32) << 23)
-                };
-                *o = x * factor;
-            }
-        }
+        // 0xff is NaN, 0 is 2^−127.
+        ScaleEncoding::E8M0 => e8m0_scales(backend, &scales[..n], factor, &mut out[..n]),
         ScaleEncoding::UInt(_) => unreachable!("two-level scales take the integer combination"),
     }
 }
@@ -254,10 +249,17 @@ pub(crate) fn int_tile(
         sc.sw.clear();
         sc.sw.resize(wr * ds, 0.0);
         for i in 0..wr {
-            decode_scales(s, &t.scales[i * t.sstride..], n, p.factor, &mut sc.sw[i * ds..i * ds + n]);
+            decode_scales(backend, s, &t.scales[i * t.sstride..], n, p.factor, &mut sc.sw[i * ds..i * ds + n]);
         }
         tile_dots(backend, p, t, qa, j0, rows, true, sc);
         for (o, acc) in out[..wr * rows].iter_mut().zip(&sc.acc) {
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            if backend != Backend::Portable {
+                if let Some(f) = crate::arch::x86_kernels::fold16_fast(acc) {
+                    *o = f;
+                    continue;
+                }
+            }
             *o = fold16(*acc);
         }
         if s.outer() != Outer::None {
@@ -283,7 +285,7 @@ pub(crate) fn float_rows<R: BlockScaled>(
 ) {
     let k = qa.k;
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if qa.m < 4 && backend == Backend::Avx512 && fused_mx_fp8(rows, qa, y, y_stride) {
+    if qa.m < 4 && backend == Backend::Avx512 && fused_mx_fp8(backend, rows, qa, y, y_stride) {
         return;
     }
     sc.wf.clear();
@@ -301,7 +303,7 @@ pub(crate) fn float_rows<R: BlockScaled>(
                 e5m2_decode(backend, &r.codes()[..k], out);
             }
             let mut x = vec![0f32; r.num_blocks()];
-            decode_scales(s, r.scales(), x.len(), 1.0, &mut x);
+            decode_scales(backend, s, r.scales(), x.len(), 1.0, &mut x);
             for (chunk, &xv) in out.chunks_mut(s.block_len()).zip(&x) {
                 for v in chunk {
                     *v *= xv;
@@ -317,7 +319,13 @@ pub(crate) fn float_rows<R: BlockScaled>(
 /// MXFP8 rows (E4M3/E5M2 elements, E8M0 block scales) with the decode fused into the FMA
 /// loop (`x86_kernels::fp8_fma_rows`); `false` (nothing written) where it does not run.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
-fn fused_mx_fp8<R: BlockScaled>(rows: &[R], qa: &QuantizedActivations, y: &mut [f32], y_stride: usize) -> bool {
+fn fused_mx_fp8<R: BlockScaled>(
+    backend: Backend,
+    rows: &[R],
+    qa: &QuantizedActivations,
+    y: &mut [f32],
+    y_stride: usize,
+) -> bool {
     let k = qa.k;
     let Some(r0) = rows.first() else { return true };
     let s = r0.scheme();
@@ -344,7 +352,7 @@ fn fused_mx_fp8<R: BlockScaled>(rows: &[R], qa: &QuantizedActivations, y: &mut [
         if r.scheme() != s || r.codes().len() < k {
             return false;
         }
-        decode_scales(s, r.scales(), nb, 1.0, &mut scales[i * nb..(i + 1) * nb]);
+        decode_scales(backend, s, r.scales(), nb, 1.0, &mut scales[i * nb..(i + 1) * nb]);
         codes[i] = r.codes();
     }
     let mut out = [[0f32; 4]; 4];
@@ -458,7 +466,14 @@ pub(crate) fn gemm_t_rows(
         for i in 0..wr {
             let r = t0 + i;
             pack_weights_t(iw, l, &w.codes()[r * cs..(r + 1) * cs], nch, &mut wt[i * prow..(i + 1) * prow]);
-            decode_scales(s, &w.scales()[r * ss..], qa.nblocks, p.factor, &mut sw[i * ds..i * ds + qa.nblocks]);
+            decode_scales(
+                backend,
+                s,
+                &w.scales()[r * ss..],
+                qa.nblocks,
+                p.factor,
+                &mut sw[i * ds..i * ds + qa.nblocks],
+            );
         }
         let mut j0 = 0;
         while j0 < m {

@@ -230,6 +230,20 @@ fn block_gemm_rows(
             let mut t0 = rows.start;
             while t0 < rows.end {
                 let t1 = (t0 + ROW_TILE).min(rows.end);
+                // The next tile's block scales on their way (the kernels prefetch the codes).
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                {
+                    let sc = w.scales();
+                    let next = &sc[(t1 * ss).min(sc.len())..((t1 + ROW_TILE) * ss).min(sc.len())];
+                    for line in next.chunks(64) {
+                        // SAFETY: a prefetch reads nothing architecturally; the address is in `next`.
+                        unsafe {
+                            core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                                line.as_ptr().cast(),
+                            )
+                        };
+                    }
+                }
                 let tile = int::Tile {
                     codes: &w.codes()[t0 * cs..],
                     cstride: cs,
