@@ -248,6 +248,11 @@ unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(
             }
         }
         for c in 0..a.nchunks {
+            // The codes a few rows on, from memory while this chunk computes (a prefetch never
+            // faults; the address is only computed, wrapping).
+            for j in 0..l {
+                _mm_prefetch::<_MM_HINT_T0>(cp.wrapping_add((c * l + j) * 64 + PREFETCH).cast());
+            }
             let mut s = [[_mm512_setzero_si512(); LC]; R];
             for j in 0..l {
                 let slot = if LC == 16 { j / per_block } else { j };
@@ -256,9 +261,6 @@ unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(
                 // 128 activation bytes at `c·16·v + j·G·16` of each row (below `nchunks·16·v`).
                 unsafe {
                     let wv = _mm512_loadu_si512(cp.add((c * l + j) * 64).cast());
-                    // The codes a few rows on, from memory while this row computes (a prefetch
-                    // never faults; the address is only computed, wrapping).
-                    _mm_prefetch::<_MM_HINT_T0>(cp.wrapping_add((c * l + j) * 64 + PREFETCH).cast());
                     if NIB {
                         let lo = _mm512_shuffle_epi8(lut, _mm512_and_si512(wv, m4));
                         let hi = _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(wv, 4), m4));
@@ -777,26 +779,10 @@ pub(crate) fn fold16_512(a: __m512) -> f32 {
     _mm_cvtss_f32(s1)
 }
 
-/// [`super::kernels::fold16`] in vector registers where AVX-512F is here (the same additions
-/// in the same order), else `None`.
-#[inline]
-pub(crate) fn fold16_fast(acc: &[f32; LANES]) -> Option<f32> {
-    if !has_avx512f() {
-        return None;
-    }
-    // SAFETY: AVX-512F checked; 16 f32 of a `[f32; 16]`.
-    Some(unsafe { fold16_load(acc) })
-}
-
-#[target_feature(enable = "avx512f")]
-unsafe fn fold16_load(acc: &[f32; LANES]) -> f32 {
-    // SAFETY: 16 f32.
-    fold16_512(unsafe { _mm512_loadu_ps(acc.as_ptr()) })
-}
-
 /// # Safety
 /// AVX-512F/BW/VNNI; the lengths [`gemm_t`] asserts.
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+#[allow(clippy::needless_range_loop)] // the register-blocked loops index two arrays at once
 unsafe fn gemm_t_512<const WR: usize, const AR: usize>(g: &GemmT<'_>, out: &mut [f32]) {
     let nch = g.bst / LANES;
     let steps = g.steps;

@@ -253,13 +253,6 @@ pub(crate) fn int_tile(
         }
         tile_dots(backend, p, t, qa, j0, rows, true, sc);
         for (o, acc) in out[..wr * rows].iter_mut().zip(&sc.acc) {
-            #[cfg(all(feature = "std", target_arch = "x86_64"))]
-            if backend != Backend::Portable {
-                if let Some(f) = crate::arch::x86_kernels::fold16_fast(acc) {
-                    *o = f;
-                    continue;
-                }
-            }
             *o = fold16(*acc);
         }
         if s.outer() != Outer::None {
@@ -356,7 +349,7 @@ fn fused_mx_fp8<R: BlockScaled>(
         codes[i] = r.codes();
     }
     let mut out = [[0f32; 4]; 4];
-    for j in 0..qa.m.min(4) {
+    for (j, oj) in out.iter_mut().enumerate().take(qa.m) {
         let mut acc = [[0f32; LANES]; 4];
         if !crate::arch::x86_kernels::fp8_fma_rows(
             e5,
@@ -368,8 +361,8 @@ fn fused_mx_fp8<R: BlockScaled>(
         ) {
             return false;
         }
-        for i in 0..rows.len() {
-            out[j][i] = fold16(acc[i]);
+        for (o, a) in oj.iter_mut().zip(&acc[..rows.len()]) {
+            *o = fold16(*a);
         }
     }
     for j in 0..qa.m {
