@@ -24,7 +24,6 @@ fn data(r: &mut common::SplitMix, n: usize) -> Vec<f32> {
         .collect()
 }
 
-
 #[test]
 fn simd_builds_match_portable() {
     let seed = common::rng_seed("block_simd");

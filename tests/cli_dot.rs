@@ -802,7 +802,9 @@ fn posit_sources_match_an_exact_sum_rounded_once() {
                         // The products are the addends (no +0 accumulator).
                         "exact" => {
                             let mut sum = exact_sum(&terms, Sum::zero());
-                            sum.neg_zero = exact_sum(&terms, Sum { q: Some(Rational::new()), neg_zero: true, pos_zero: false }).neg_zero;
+                            sum.neg_zero =
+                                exact_sum(&terms, Sum { q: Some(Rational::new()), neg_zero: true, pos_zero: false })
+                                    .neg_zero;
                             d.round(sum, step(), o)
                         }
                         _ => {

@@ -221,8 +221,16 @@ fn core_rounds_edges_like_mpfr() {
     let mut g = SplitMix::new(seed);
     // Where the value's leading bit lands: around f32's and f64's smallest subnormal, their
     // smallest normal, their overflow threshold, and zero-underflow far below.
-    let windows: [(i32, i32); 8] =
-        [(-153, -145), (-130, -122), (124, 130), (-1079, -1070), (-1026, -1018), (1020, 1026), (-1200, -1160), (-170, -150)];
+    let windows: [(i32, i32); 8] = [
+        (-153, -145),
+        (-130, -122),
+        (124, 130),
+        (-1079, -1070),
+        (-1026, -1018),
+        (1020, 1026),
+        (-1200, -1160),
+        (-170, -150),
+    ];
     let mut n = 0u64;
     for _ in 0..60_000 {
         let sticky = g.next_u32().is_multiple_of(4);
@@ -242,7 +250,8 @@ fn core_rounds_edges_like_mpfr() {
                 let want = mpfr_ieee(&q, prec, mode);
                 let want_bits = if prec == 24 { (want as f32).to_bits() as u64 } else { want.to_bits() };
                 assert_eq!(
-                    got, want_bits,
+                    got,
+                    want_bits,
                     "{x:?} to binary{} under {mode:?}: core {got:#x}, MPFR {want:e} ({want_bits:#x}) (seed {seed:#x})",
                     if prec == 24 { 32 } else { 64 }
                 );

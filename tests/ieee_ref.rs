@@ -433,7 +433,7 @@ fn reference_f32_matches_hardware() {
             let want = hw[i].to_bits();
             assert!(
                 // Hardware NaNs carry payloads (IEEE 754 leaves them open): NaN by class here.
-            want == rf[i] || (s.is_nan_code(want) && s.is_nan_code(rf[i])),
+                want == rf[i] || (s.is_nan_code(want) && s.is_nan_code(rf[i])),
                 "float32 reference {op}({}, {}, {}): {}, hardware {} (seed {seed:#x})",
                 describe(s, a),
                 describe(s, b),

@@ -366,3 +366,44 @@ fn nan_blocks_propagate() {
         assert!(y[1].is_nan());
     }
 }
+
+/// Dense FP8 matrices holding every code (NaN and ±∞ included, which take the decode-then-FMA
+/// path of the fused kernels): every backend equals the portable twin (NaN for NaN), for GEMV
+/// and GEMM, at lengths with and without a ragged tail.
+#[test]
+fn fp8_special_codes() {
+    let mut r = common::SplitMix::new(0x005e_edf8);
+    fn check<S: lowp::Spec>(r: &mut common::SplitMix, k: usize, rows: usize, special_row: Option<usize>) {
+        let mut codes: Vec<u8> = (0..rows * k).map(|i| (i * 37 % 256) as u8).collect();
+        // Keep the other rows finite so the fused path runs for them.
+        for (i, c) in codes.iter_mut().enumerate() {
+            let v = lowp::Minifloat::<S>::from_bits(*c).to_f32();
+            if Some(i / k) != special_row && !v.is_finite() {
+                *c = 0x31;
+            }
+        }
+        let w = MinifloatMatrix::<S>::from_codes(codes, rows, k, Some((0..rows).map(|i| 0.5 + i as f32).collect()))
+            .unwrap();
+        for m in [1usize, 2, 5] {
+            let x = data(r, m * k);
+            let want = w.gemm_on(Backend::Portable, &x, m).unwrap();
+            for b in backends() {
+                let got = w.gemm_on(b, &x, m).unwrap();
+                for (g, e) in got.iter().zip(&want) {
+                    assert!(
+                        g.to_bits() == e.to_bits() || (g.is_nan() && e.is_nan()),
+                        "{} k={k} m={m} on {}: {g} vs {e}",
+                        S::NAME,
+                        b.name()
+                    );
+                }
+            }
+        }
+    }
+    for &(k, rows) in &[(256usize, 3usize), (100, 5), (64, 4), (7, 2)] {
+        for sp in [None, Some(1)] {
+            check::<E4M3FN>(&mut r, k, rows, sp);
+            check::<E5M2>(&mut r, k, rows, sp);
+        }
+    }
+}

@@ -153,11 +153,7 @@ fn conv_one<T: LowpFloat<Bits = u8>>(r: &RefFormat, x: f64, seed: u64, g: &mut S
             }
             if (x as f32) as f64 == x || x.is_nan() {
                 let got32 = T::from_f32_with(x as f32, mode, o).to_bits() as u32;
-                assert!(
-                    got32 == got,
-                    "{}: from_f32({x:e}) under {mode:?}/{o:?} differs from from_f64",
-                    T::NAME
-                );
+                assert!(got32 == got, "{}: from_f32({x:e}) under {mode:?}/{o:?} differs from from_f64", T::NAME);
             }
         }
     }

@@ -352,3 +352,45 @@ mod tests {
         }
     }
 }
+
+/// E4M3 block scales times `factor`: `out[i] = e4m3(codes[i]) · factor` (one `f32` rounding of
+/// the product, as a table decode then `*`), the element decoded by arithmetic as
+/// [`e4m3_decode_body`] (the sign-extended code shifted so its magnitude bits land 120 binades
+/// low, times `2^120`). Gives whether any code was a NaN (`S.1111.111`): those outputs are not
+/// NaN here and the caller must fix them.
+#[inline(always)]
+fn e4m3_scales_body(codes: &[u8], factor: f32, out: &mut [f32]) -> bool {
+    const P120: f32 = 1.329_228e36; // 2^120
+    let mut nan = 0u8;
+    for (o, &c) in out.iter_mut().zip(codes) {
+        let b = (((c as i8 as i32) << 20) as u32) & 0x87f0_0000;
+        *o = f32::from_bits(b) * P120 * factor;
+        nan |= (c & 0x7f == 0x7f) as u8;
+    }
+    nan != 0
+}
+
+kernel_multiversion! {
+    /// [`e4m3_scales_body`] on a chosen backend.
+    fn e4m3_scales(codes: &[u8], factor: f32, out: &mut [f32]) -> bool = e4m3_scales_body;
+}
+
+/// E8M0 block scales times `factor` (`0xff` NaN, `0` is `2^−127`).
+#[inline(always)]
+fn e8m0_scales_body(codes: &[u8], factor: f32, out: &mut [f32]) {
+    for (o, &c) in out.iter_mut().zip(codes) {
+        let bits = if c == 0xff {
+            0x7fc0_0000
+        } else if c == 0 {
+            0x0040_0000
+        } else {
+            (c as u32) << 23
+        };
+        *o = f32::from_bits(bits) * factor;
+    }
+}
+
+kernel_multiversion! {
+    /// [`e8m0_scales_body`] on a chosen backend.
+    fn e8m0_scales(codes: &[u8], factor: f32, out: &mut [f32]) = e8m0_scales_body;
+}

@@ -200,6 +200,9 @@ struct Args<'a> {
 // AVX-512 VNNI
 // ---------------------------------------------------------------------------------------------
 
+/// How far ahead of the leaf being read the GEMV kernels prefetch weight codes (bytes).
+const PREFETCH: usize = 4096;
+
 /// Adjacent lane pairs of `a` then of `b`: `[a0+a1, a2+a3, …, a14+a15, b0+b1, …, b14+b15]`.
 #[inline]
 #[target_feature(enable = "avx512f")]
@@ -245,6 +248,11 @@ unsafe fn dots_vnni<const R: usize, const NIB: bool, const LC: usize>(
             }
         }
         for c in 0..a.nchunks {
+            // The codes a few rows on, from memory while this chunk computes (a prefetch never
+            // faults; the address is only computed, wrapping).
+            for j in 0..l {
+                _mm_prefetch::<_MM_HINT_T0>(cp.wrapping_add((c * l + j) * 64 + PREFETCH).cast());
+            }
             let mut s = [[_mm512_setzero_si512(); LC]; R];
             for j in 0..l {
                 let slot = if LC == 16 { j / per_block } else { j };
@@ -558,4 +566,408 @@ unsafe fn fma_256<const R: usize>(w: &[f32], x: &[f32], acc: &mut [[f32; LANES]]
             ac[j] = w[r * k + full + j].mul_add(x[full + j], ac[j]);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX-512 VNNI GEMM on a block-transposed layout
+// ---------------------------------------------------------------------------------------------
+//
+// For GEMM the weights are decoded once per tile into a *block-transposed* layout and every
+// activation row in the same layout, so that lane `b` of each 64-byte vector of a chunk holds
+// four bytes of block `b`: `vpdpbusd` then leaves the sixteen exact block sums of the chunk in
+// the sixteen lanes of one register (no reduction tree), and each decoded weight vector meets
+// several activation rows (register blocking, `WR × AR` accumulators).
+//
+// The transposition: the `16·l` dwords of a chunk (in code order, `l` leaves) are indexed
+// `d = b·l + s` (block `b`, step `s < l`) for both 4-bit and byte codes; `log2(l)` rounds of
+// *unzip* (even dwords, then odd ones) turn the index into `s·16 + b`. The weights and the
+// activations go through the same permutation, so the products of each lane are the same
+// pairs as in the leaf kernels above (the same exact integers).
+
+/// Leaves per chunk when the block-transposed GEMM runs (AVX-512 VNNI here and `l` a power of
+/// two up to 16), else `None`.
+pub(crate) fn gemm_t_leaves(backend: Backend, w: IntWeights<'_>, v: usize) -> Option<usize> {
+    if effective_int(backend) != Backend::Avx512 {
+        return None;
+    }
+    let l = leaves(w, v)?;
+    (l.is_power_of_two() && l <= 16).then_some(l)
+}
+
+/// The `L` vectors `t` unzipped `log2(L)` times (dword `b·L + s` to `s·16 + b`).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn unzip_all<const L: usize>(t: &mut [__m512i; L]) {
+    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    let mut k = L;
+    while k > 1 {
+        let mut u = *t;
+        for p in 0..L / 2 {
+            u[p] = _mm512_permutex2var_epi32(t[2 * p], even, t[2 * p + 1]);
+            u[p + L / 2] = _mm512_permutex2var_epi32(t[2 * p], odd, t[2 * p + 1]);
+        }
+        *t = u;
+        k /= 2;
+    }
+}
+
+macro_rules! by_leaves {
+    ($l:expr, $f:ident ( $($a:expr),* )) => {
+        match $l {
+            1 => $f::<1>($($a),*),
+            2 => $f::<2>($($a),*),
+            4 => $f::<4>($($a),*),
+            8 => $f::<8>($($a),*),
+            _ => $f::<16>($($a),*),
+        }
+    };
+}
+
+/// Pack one weight row for [`gemm_t`]: chunk `c` of `src` (`l·64` code bytes each, the last one
+/// zero-padded past `src`) becomes, for each step `s`, the unsigned weights of lane = block:
+/// two 64-byte vectors (low then high nibbles through the table) for 4-bit codes, one (XOR
+/// 0x80) for bytes, at `(c·l + s)·64·u` of `out` (`u` = 2 or 1).
+pub(crate) fn pack_weights_t(w: IntWeights<'_>, l: usize, src: &[u8], nchunks: usize, out: &mut [u8]) {
+    let u = if matches!(w, IntWeights::Nibbles { .. }) { 2 } else { 1 };
+    assert!(has_vnni() && l.is_power_of_two() && l <= 16 && out.len() >= nchunks * l * 64 * u);
+    // SAFETY: VNNI (and so AVX-512F/BW) checked; `out` holds the packed row (asserted).
+    unsafe { by_leaves!(l, pack_weights_t_512(w, src, nchunks, out)) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn pack_weights_t_512<const L: usize>(w: IntWeights<'_>, src: &[u8], nchunks: usize, out: &mut [u8]) {
+    let cb = L * 64;
+    let mut pad = [0u8; 1024];
+    let m4 = _mm512_set1_epi8(0x0f);
+    let flip = _mm512_set1_epi8(-128);
+    let (lut, nib) = match w {
+        // SAFETY: `lut` is 16 readable bytes.
+        IntWeights::Nibbles { lut, .. } => {
+            (unsafe { _mm512_broadcast_i32x4(_mm_loadu_si128(lut.as_ptr().cast())) }, true)
+        }
+        IntWeights::Bytes => (flip, false),
+    };
+    for c in 0..nchunks {
+        let s0 = (c * cb).min(src.len());
+        let s1 = ((c + 1) * cb).min(src.len());
+        let p: &[u8] = if s1 - s0 == cb {
+            &src[s0..s1]
+        } else {
+            pad[..cb].fill(0);
+            pad[..s1 - s0].copy_from_slice(&src[s0..s1]);
+            &pad[..cb]
+        };
+        let mut t = [_mm512_setzero_si512(); L];
+        for (j, tv) in t.iter_mut().enumerate() {
+            // SAFETY: `p` holds `L·64` bytes.
+            *tv = unsafe { _mm512_loadu_si512(p.as_ptr().add(j * 64).cast()) };
+        }
+        unzip_all(&mut t);
+        for (s, tv) in t.iter().enumerate() {
+            // SAFETY: 128 (nibbles) or 64 (bytes) bytes at `(c·L + s)·64·u`, inside `out`
+            // (asserted by the caller).
+            unsafe {
+                if nib {
+                    let lo = _mm512_shuffle_epi8(lut, _mm512_and_si512(*tv, m4));
+                    let hi = _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(*tv, 4), m4));
+                    let o = out.as_mut_ptr().add((c * L + s) * 128);
+                    _mm512_storeu_si512(o.cast(), lo);
+                    _mm512_storeu_si512(o.add(64).cast(), hi);
+                } else {
+                    _mm512_storeu_si512(out.as_mut_ptr().add((c * L + s) * 64).cast(), _mm512_xor_si512(*tv, flip));
+                }
+            }
+        }
+    }
+}
+
+/// Pack one activation row for [`gemm_t`] (`x`: `nchunks` chunks of `l·64·u` bytes, the split
+/// layout for 4-bit weights, natural order for bytes) into the layout of
+/// [`pack_weights_t`].
+pub(crate) fn pack_acts_t(nib: bool, l: usize, x: &[i8], nchunks: usize, out: &mut [u8]) {
+    let u = if nib { 2 } else { 1 };
+    assert!(has_vnni() && l.is_power_of_two() && l <= 16);
+    assert!(x.len() >= nchunks * l * 64 * u && out.len() >= nchunks * l * 64 * u);
+    // SAFETY: VNNI checked; the lengths asserted.
+    unsafe { by_leaves!(l, pack_acts_t_512(u, x, nchunks, out)) }
+}
+
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn pack_acts_t_512<const L: usize>(u: usize, x: &[i8], nchunks: usize, out: &mut [u8]) {
+    for c in 0..nchunks {
+        for h in 0..u {
+            let mut t = [_mm512_setzero_si512(); L];
+            for (j, tv) in t.iter_mut().enumerate() {
+                // SAFETY: within the chunk's `L·64·u` bytes of `x` (asserted by the caller).
+                *tv = unsafe { _mm512_loadu_si512(x.as_ptr().add(c * L * 64 * u + j * 64 * u + h * 64).cast()) };
+            }
+            unzip_all(&mut t);
+            for (s, tv) in t.iter().enumerate() {
+                // SAFETY: as above, in `out`.
+                unsafe { _mm512_storeu_si512(out.as_mut_ptr().add((c * L + s) * 64 * u + h * 64).cast(), *tv) };
+            }
+        }
+    }
+}
+
+/// Operands of one [`gemm_t`] call: `WR` packed weight rows against `AR` packed activation
+/// rows.
+pub(crate) struct GemmT<'a> {
+    /// Packed weight rows (row `i` at `i·wst`).
+    pub w: &'a [u8],
+    /// Their stride in bytes.
+    pub wst: usize,
+    /// Packed activation rows (row `r` at `r·ast`).
+    pub a: &'a [u8],
+    /// Their stride in bytes.
+    pub ast: usize,
+    /// `−offset · Σx` per activation row and block (row `r` at `r·bst`).
+    pub corr: &'a [i32],
+    /// Weight block scales (row `i` at `i·bst`), as [`Out::Acc`].
+    pub sw: &'a [f32],
+    /// Activation scales (row `r` at `r·bst`).
+    pub sx: &'a [f32],
+    /// Padded blocks per row (`nchunks · 16`): the stride of `corr`, `sw`, `sx`.
+    pub bst: usize,
+    /// 64-byte vectors per chunk (`l · u`).
+    pub steps: usize,
+    /// Blocks that count.
+    pub valid: usize,
+}
+
+/// `out[i·AR + r]` = the documented fold of steps 3–5 for weight row `i < wr` and activation
+/// row `r < ar` (`wr, ar ≤ 4`), on the block-transposed layout.
+pub(crate) fn gemm_t(g: &GemmT<'_>, wr: usize, ar: usize, out: &mut [f32]) {
+    let nch = g.bst / LANES;
+    let row = nch * g.steps * 64;
+    assert!(has_vnni() && (1..=4).contains(&wr) && (1..=4).contains(&ar) && out.len() >= wr * ar);
+    assert!(g.w.len() >= (wr - 1) * g.wst + row && g.a.len() >= (ar - 1) * g.ast + row);
+    assert!(g.corr.len() >= ar * g.bst && g.sx.len() >= ar * g.bst && g.sw.len() >= wr * g.bst);
+    macro_rules! by_ar {
+        ($w:literal) => {
+            // SAFETY: VNNI checked; the lengths asserted above are the kernel's contract.
+            unsafe {
+                match ar {
+                    1 => gemm_t_512::<$w, 1>(g, out),
+                    2 => gemm_t_512::<$w, 2>(g, out),
+                    3 => gemm_t_512::<$w, 3>(g, out),
+                    _ => gemm_t_512::<$w, 4>(g, out),
+                }
+            }
+        };
+    }
+    match wr {
+        1 => by_ar!(1),
+        2 => by_ar!(2),
+        3 => by_ar!(3),
+        _ => by_ar!(4),
+    }
+}
+
+/// The documented fold of sixteen lanes (`acc[j] += acc[j + h]`, `h = 8, 4, 2, 1`, the lower
+/// lane first), as [`super::kernels::fold16`].
+#[inline]
+#[target_feature(enable = "avx512f")]
+pub(crate) fn fold16_512(a: __m512) -> f32 {
+    let lo = _mm512_castps512_ps256(a);
+    let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1));
+    let s8 = _mm256_add_ps(lo, hi);
+    let s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    let s1 = _mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1));
+    _mm_cvtss_f32(s1)
+}
+
+/// # Safety
+/// AVX-512F/BW/VNNI; the lengths [`gemm_t`] asserts.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+#[allow(clippy::needless_range_loop)] // the register-blocked loops index two arrays at once
+unsafe fn gemm_t_512<const WR: usize, const AR: usize>(g: &GemmT<'_>, out: &mut [f32]) {
+    let nch = g.bst / LANES;
+    let steps = g.steps;
+    let (wp, ap) = (g.w.as_ptr(), g.a.as_ptr());
+    let mut fa = [[_mm512_setzero_ps(); AR]; WR];
+    for c in 0..nch {
+        let mut d = [[_mm512_setzero_si512(); AR]; WR];
+        // SAFETY (all loads): chunk `c` of each packed row is `steps·64` bytes at `c·steps·64`,
+        // its blocks at `c·16` of `corr`, `sw`, `sx` rows: inside the asserted lengths.
+        unsafe {
+            for r in 0..AR {
+                let cv = _mm512_loadu_si512(g.corr.as_ptr().add(r * g.bst + c * LANES).cast());
+                for di in d.iter_mut() {
+                    di[r] = cv;
+                }
+            }
+            let base = c * steps * 64;
+            for t in 0..steps {
+                let o = base + t * 64;
+                let mut wv = [_mm512_setzero_si512(); WR];
+                for (i, w) in wv.iter_mut().enumerate() {
+                    *w = _mm512_loadu_si512(wp.add(i * g.wst + o).cast());
+                }
+                for r in 0..AR {
+                    let av = _mm512_loadu_si512(ap.add(r * g.ast + o).cast());
+                    for i in 0..WR {
+                        d[i][r] = _mm512_dpbusd_epi32(d[i][r], wv[i], av);
+                    }
+                }
+            }
+            let k = g.valid.saturating_sub(c * LANES).min(LANES);
+            let mask = ((1u32 << k) - 1) as u16;
+            for i in 0..WR {
+                let swv = _mm512_loadu_ps(g.sw.as_ptr().add(i * g.bst + c * LANES));
+                for r in 0..AR {
+                    let sxv = _mm512_loadu_ps(g.sx.as_ptr().add(r * g.bst + c * LANES));
+                    let t = _mm512_mul_ps(_mm512_cvtepi32_ps(d[i][r]), _mm512_mul_ps(swv, sxv));
+                    fa[i][r] = _mm512_mask_add_ps(fa[i][r], mask, fa[i][r], t);
+                }
+            }
+        }
+    }
+    for i in 0..WR {
+        for r in 0..AR {
+            out[i * AR + r] = fold16_512(fa[i][r]);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// FP8 weights: decode fused into the f32 FMA order
+// ---------------------------------------------------------------------------------------------
+
+/// `R ≤ 4` rows of OCP FP8 codes (E4M3 when `!e5`, else E5M2; row `r` is `codes[r]`)
+/// against `x` (`k` values) in the float path's order: each code decoded to its exact `f32`
+/// value in registers as `e4m3_decode`/`e5m2_decode` do (magnitude bits shifted into an `f32`,
+/// times `2^120` or `2^112`, the sign carried), times its block's scale when `scales` is
+/// `Some((s, v))` (`s[r·⌈k/v⌉ + b]`, `v` a multiple of 16: one `f32` product, as the dequantizer),
+/// then `acc[r][i % 16] = fma(w, x_i, acc[r][i % 16])` for increasing `i`. Gives `false`,
+/// with `acc` unspecified, where it does not run: no AVX-512 VNNI here, or a NaN/∞ code in the
+/// rows (the caller then takes the decode-then-FMA path).
+pub(crate) fn fp8_fma_rows(
+    e5: bool,
+    codes: &[&[u8]],
+    k: usize,
+    x: &[f32],
+    scales: Option<(&[f32], usize)>,
+    acc: &mut [[f32; LANES]],
+) -> bool {
+    let r = acc.len();
+    if !has_vnni() || r == 0 || r > 4 {
+        return false;
+    }
+    assert!(codes.len() >= r && codes[..r].iter().all(|c| c.len() >= k) && x.len() >= k);
+    if let Some((s, v)) = scales {
+        if v == 0 || !v.is_multiple_of(LANES) {
+            return false;
+        }
+        assert!(s.len() >= r * k.div_ceil(v));
+    }
+    macro_rules! go {
+        ($e5:literal) => {
+            // SAFETY: VNNI (AVX-512F/BW) checked; the lengths asserted.
+            unsafe {
+                match r {
+                    1 => fp8_fma_512::<1, $e5>(codes, k, x, scales, acc),
+                    2 => fp8_fma_512::<2, $e5>(codes, k, x, scales, acc),
+                    3 => fp8_fma_512::<3, $e5>(codes, k, x, scales, acc),
+                    _ => fp8_fma_512::<4, $e5>(codes, k, x, scales, acc),
+                }
+            }
+        };
+    }
+    if e5 {
+        go!(true)
+    } else {
+        go!(false)
+    }
+}
+
+/// # Safety
+/// AVX-512F/BW; `R` rows of at least `k` codes, `x.len() ≥ k`, the scales as [`fp8_fma_rows`] checks.
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn fp8_fma_512<const R: usize, const E5: bool>(
+    codes: &[&[u8]],
+    k: usize,
+    x: &[f32],
+    scales: Option<(&[f32], usize)>,
+    acc: &mut [[f32; LANES]],
+) -> bool {
+    // Magnitude bits to bit 20 (E4M3) or 21 (E5M2), the sign (sign-extended byte) kept at 31.
+    let (keep, pow, special) = if E5 {
+        (0x8fe0_0000u32 as i32, 5.192_297e33f32, 0x7c)
+    } else {
+        (0x87f0_0000u32 as i32, 1.329_228e36f32, 0x7f)
+    };
+    let keep = _mm512_set1_epi32(keep);
+    let pow = _mm512_set1_ps(pow);
+    let spec = _mm512_set1_epi8(special);
+    let xp = x.as_ptr();
+    let mut a = [_mm512_setzero_ps(); R];
+    let mut bad = 0u64;
+    let nb = scales.map_or(0, |(_, v)| k.div_ceil(v));
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn decode<const SH: u32>(c: __m128i, keep: __m512i, pow: __m512) -> __m512 {
+        let b = _mm512_and_si512(_mm512_slli_epi32::<SH>(_mm512_cvtepi8_epi32(c)), keep);
+        _mm512_mul_ps(_mm512_castsi512_ps(b), pow)
+    }
+    let decode = |c: __m128i| -> __m512 {
+        if E5 {
+            decode::<21>(c, keep, pow)
+        } else {
+            decode::<20>(c, keep, pow)
+        }
+    };
+    let full = k / 64 * 64;
+    let mut i = 0;
+    while i < full {
+        // SAFETY: `i + 64 ≤ k`: 64 codes of each row and 64 values of `x`.
+        unsafe {
+            let xv = [
+                _mm512_loadu_ps(xp.add(i)),
+                _mm512_loadu_ps(xp.add(i + 16)),
+                _mm512_loadu_ps(xp.add(i + 32)),
+                _mm512_loadu_ps(xp.add(i + 48)),
+            ];
+            for (r, av) in a.iter_mut().enumerate() {
+                let p = codes[r].as_ptr().add(i);
+                let raw = _mm512_loadu_si512(p.cast());
+                bad |= _mm512_cmpeq_epi8_mask(_mm512_and_si512(raw, spec), spec);
+                for (q, xq) in xv.iter().enumerate() {
+                    let mut w = decode(_mm_loadu_si128(p.add(16 * q).cast()));
+                    if let Some((s, v)) = scales {
+                        w = _mm512_mul_ps(w, _mm512_set1_ps(*s.get_unchecked(r * nb + (i + 16 * q) / v)));
+                    }
+                    *av = _mm512_fmadd_ps(w, *xq, *av);
+                }
+            }
+        }
+        i += 64;
+    }
+    while i < k {
+        let n = (k - i).min(16);
+        let m16 = if n == 16 { u16::MAX } else { ((1u32 << n) - 1) as u16 };
+        // SAFETY: the masked load reads only the `n` values left.
+        let xv = unsafe { _mm512_maskz_loadu_ps(m16, xp.add(i)) };
+        for (r, av) in a.iter_mut().enumerate() {
+            let mut buf = [0u8; 16];
+            buf[..n].copy_from_slice(&codes[r][i..i + n]);
+            if buf[..n].iter().any(|&c| c & special as u8 == special as u8) {
+                bad = 1;
+            }
+            // SAFETY: 16 bytes of `buf`.
+            let mut w = decode(unsafe { _mm_loadu_si128(buf.as_ptr().cast()) });
+            if let Some((s, v)) = scales {
+                w = _mm512_mul_ps(w, _mm512_set1_ps(s[r * nb + i / v]));
+            }
+            *av = _mm512_mask3_fmadd_ps(w, xv, *av, m16);
+        }
+        i += n;
+    }
+    for (r, av) in a.iter().enumerate() {
+        // SAFETY: 16 f32 of a `[f32; 16]`.
+        unsafe { _mm512_storeu_ps(acc[r].as_mut_ptr(), *av) };
+    }
+    bad == 0
 }

@@ -506,10 +506,10 @@ fn header_entries(header: &[u8], len: u64) -> Result<Vec<Entry>, LoadError> {
     let n = header.len() as u64 - 8;
     let meta = match SafeTensors::read_metadata(header) {
         Ok((_, meta)) => meta,
-        Err(SafeTensorError::MetadataIncompleteBuffer) => serde_json::from_slice::<safetensors::tensor::Metadata>(
-            &header[8..],
-        )
-        .map_err(|e| LoadError::Header(format!("{e}")))?,
+        Err(SafeTensorError::MetadataIncompleteBuffer) => {
+            serde_json::from_slice::<safetensors::tensor::Metadata>(&header[8..])
+                .map_err(|e| LoadError::Header(format!("{e}")))?
+        }
         Err(e) => return Err(map_error(e, header, n)),
     };
     let data_end = 8 + n + meta.data_len() as u64;
@@ -524,7 +524,13 @@ fn header_entries(header: &[u8], len: u64) -> Result<Vec<Entry>, LoadError> {
         .into_iter()
         .map(|(name, info)| {
             let start = 8 + n as usize + info.data_offsets.0;
-            Entry { name, dtype: info.dtype, shape: info.shape.clone(), start, end: 8 + n as usize + info.data_offsets.1 }
+            Entry {
+                name,
+                dtype: info.dtype,
+                shape: info.shape.clone(),
+                start,
+                end: 8 + n as usize + info.data_offsets.1,
+            }
         })
         .collect();
     entries.sort_by(|a, b| (a.start, a.end, &a.name).cmp(&(b.start, b.end, &b.name)));

@@ -60,7 +60,8 @@ pub enum Accumulate {
 
 impl Accumulate {
     /// Every discipline, in the order of the CLI's help.
-    pub const ALL: [Accumulate; 4] = [Accumulate::Exact, Accumulate::ExsdotpChain, Accumulate::FmaChain, Accumulate::F32];
+    pub const ALL: [Accumulate; 4] =
+        [Accumulate::Exact, Accumulate::ExsdotpChain, Accumulate::FmaChain, Accumulate::F32];
 
     /// The discipline's name on the command line: `exact`, `exsdotp`, `fma`, `f32`.
     ///

@@ -293,6 +293,48 @@ impl<S: Spec> MinifloatMatrix<S> {
                 let nr = i1 - i0;
                 let (src, dst) = (&self.codes[i0 * k..i1 * k], &mut wf[..nr * k]);
                 let id = core::any::TypeId::of::<S>();
+                let rs = self.row_scales.as_ref().map(|s| &s[i0..i1]);
+                // GEMV-sized batches: the decode fused into the FMA loop (AVX-512), each row
+                // group read once per activation row.
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if x.m < 4 && backend == Backend::Avx512 {
+                    let e5 = if id == core::any::TypeId::of::<crate::minifloat::E4M3FN>() {
+                        Some(false)
+                    } else if id == core::any::TypeId::of::<crate::minifloat::E5M2>() {
+                        Some(true)
+                    } else {
+                        None
+                    };
+                    if let Some(e5) = e5 {
+                        let mut done = true;
+                        let rows: [&[u8]; 4] = core::array::from_fn(|r| &src[(r * k).min(src.len())..]);
+                        for j in 0..x.m {
+                            let mut acc = [[0f32; crate::arch::kernels::LANES]; 4];
+                            if !crate::arch::x86_kernels::fp8_fma_rows(
+                                e5,
+                                &rows[..nr],
+                                k,
+                                &x.xf[j * k..(j + 1) * k],
+                                None,
+                                &mut acc[..nr],
+                            ) {
+                                done = false;
+                                break;
+                            }
+                            for r in 0..nr {
+                                let t = crate::arch::kernels::fold16(acc[r]);
+                                y[j * n + i0 + r] = match rs {
+                                    Some(s) => t * s[r],
+                                    None => t,
+                                };
+                            }
+                        }
+                        if done {
+                            i0 = i1;
+                            continue;
+                        }
+                    }
+                }
                 if id == core::any::TypeId::of::<crate::minifloat::E4M3FN>() {
                     e4m3_decode(backend, src, dst);
                 } else if id == core::any::TypeId::of::<crate::minifloat::E5M2>() {
@@ -300,7 +342,6 @@ impl<S: Spec> MinifloatMatrix<S> {
                 } else {
                     table_decode(backend, &S::TABLE, src, dst);
                 }
-                let rs = self.row_scales.as_ref().map(|s| &s[i0..i1]);
                 super::int::fma_block(backend, &wf[..nr * k], nr, x, &mut y[i0..], n, rs);
                 i0 = i1;
             }

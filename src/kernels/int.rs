@@ -2,7 +2,10 @@
 //! integers) against INT8 activations, and the float path for MX float elements.
 
 use super::activations::QuantizedActivations;
-use crate::arch::kernels::{combine_i64, e4m3_decode, e5m2_decode, fma_rows, fold16, int_block_dots, IntWeights, Out, LANES};
+use crate::arch::kernels::{
+    combine_i64, e4m3_decode, e4m3_scales, e5m2_decode, e8m0_scales, fma_rows, fold16, int_block_dots, IntWeights, Out,
+    LANES,
+};
 use crate::block::{BlockScaled, Element, Outer, ScaleEncoding, Scheme};
 use crate::bulk::{Backend, FastSpec};
 
@@ -60,7 +63,7 @@ pub(crate) struct Scratch {
 }
 
 /// Decode a row's block scales into `f32` (times the element factor), `out.len()` of them.
-fn decode_scales(s: &Scheme, scales: &[u8], n: usize, factor: f32, out: &mut [f32]) {
+fn decode_scales(backend: Backend, s: &Scheme, scales: &[u8], n: usize, factor: f32, out: &mut [f32]) {
     let enc = s.scale();
     match enc {
         ScaleEncoding::None => out.iter_mut().for_each(|o| *o = factor),
@@ -81,22 +84,16 @@ fn decode_scales(s: &Scheme, scales: &[u8], n: usize, factor: f32, out: &mut [f3
             }
         }
         ScaleEncoding::E4M3 => {
-            for (o, &c) in out.iter_mut().zip(&scales[..n]) {
-                *o = f32::from_bits(<crate::minifloat::E4M3FN as FastSpec>::TABLE[c as usize]) * factor;
+            if e4m3_scales(backend, &scales[..n], factor, &mut out[..n]) {
+                for (o, &c) in out.iter_mut().zip(&scales[..n]) {
+                    if c & 0x7f == 0x7f {
+                        *o = f32::from_bits(<crate::minifloat::E4M3FN as FastSpec>::TABLE[c as usize]) * factor;
+                    }
+                }
             }
         }
-        ScaleEncoding::E8M0 => {
-            for (o, &c) in out.iter_mut().zip(&scales[..n]) {
-                let x = if c == 0xff {
-                    f32::NAN
-                } else if c == 0 {
-                    f32::from_bits(0x0040_0000) // 2^−127
-                } else {
-                    f32::from_bits((c as u32) << 23)
-                };
-                *o = x * factor;
-            }
-        }
+        // 0xff is NaN, 0 is 2^−127.
+        ScaleEncoding::E8M0 => e8m0_scales(backend, &scales[..n], factor, &mut out[..n]),
         ScaleEncoding::UInt(_) => unreachable!("two-level scales take the integer combination"),
     }
 }
@@ -252,7 +249,7 @@ pub(crate) fn int_tile(
         sc.sw.clear();
         sc.sw.resize(wr * ds, 0.0);
         for i in 0..wr {
-            decode_scales(s, &t.scales[i * t.sstride..], n, p.factor, &mut sc.sw[i * ds..i * ds + n]);
+            decode_scales(backend, s, &t.scales[i * t.sstride..], n, p.factor, &mut sc.sw[i * ds..i * ds + n]);
         }
         tile_dots(backend, p, t, qa, j0, rows, true, sc);
         for (o, acc) in out[..wr * rows].iter_mut().zip(&sc.acc) {
@@ -280,6 +277,10 @@ pub(crate) fn float_rows<R: BlockScaled>(
     sc: &mut Scratch,
 ) {
     let k = qa.k;
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if qa.m < 4 && backend == Backend::Avx512 && fused_mx_fp8(backend, rows, qa, y, y_stride) {
+        return;
+    }
     sc.wf.clear();
     sc.wf.resize(rows.len() * k, 0.0);
     for (i, r) in rows.iter().enumerate() {
@@ -295,7 +296,7 @@ pub(crate) fn float_rows<R: BlockScaled>(
                 e5m2_decode(backend, &r.codes()[..k], out);
             }
             let mut x = vec![0f32; r.num_blocks()];
-            decode_scales(s, r.scales(), x.len(), 1.0, &mut x);
+            decode_scales(backend, s, r.scales(), x.len(), 1.0, &mut x);
             for (chunk, &xv) in out.chunks_mut(s.block_len()).zip(&x) {
                 for v in chunk {
                     *v *= xv;
@@ -306,6 +307,70 @@ pub(crate) fn float_rows<R: BlockScaled>(
         }
     }
     fma_block(backend, &sc.wf, rows.len(), qa, y, y_stride, None);
+}
+
+/// MXFP8 rows (E4M3/E5M2 elements, E8M0 block scales) with the decode fused into the FMA
+/// loop (`x86_kernels::fp8_fma_rows`); `false` (nothing written) where it does not run.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+fn fused_mx_fp8<R: BlockScaled>(
+    backend: Backend,
+    rows: &[R],
+    qa: &QuantizedActivations,
+    y: &mut [f32],
+    y_stride: usize,
+) -> bool {
+    let k = qa.k;
+    let Some(r0) = rows.first() else { return true };
+    let s = r0.scheme();
+    let e5 = match s.element() {
+        Element::E4M3 => false,
+        Element::E5M2 => true,
+        _ => return false,
+    };
+    if rows.len() > 4 || s.scale() != ScaleEncoding::E8M0 || s.outer() != Outer::None || s.block_len() == 0 {
+        return false;
+    }
+    let v = s.block_len();
+    let nb = k.div_ceil(v);
+    let mut sx = [0f32; 4 * 64];
+    let mut sxv;
+    let scales: &mut [f32] = if rows.len() * nb <= sx.len() {
+        &mut sx[..rows.len() * nb]
+    } else {
+        sxv = vec![0f32; rows.len() * nb];
+        &mut sxv
+    };
+    let mut codes: [&[u8]; 4] = [&[]; 4];
+    for (i, r) in rows.iter().enumerate() {
+        if r.scheme() != s || r.codes().len() < k {
+            return false;
+        }
+        decode_scales(backend, s, r.scales(), nb, 1.0, &mut scales[i * nb..(i + 1) * nb]);
+        codes[i] = r.codes();
+    }
+    let mut out = [[0f32; 4]; 4];
+    for (j, oj) in out.iter_mut().enumerate().take(qa.m) {
+        let mut acc = [[0f32; LANES]; 4];
+        if !crate::arch::x86_kernels::fp8_fma_rows(
+            e5,
+            &codes[..rows.len()],
+            k,
+            &qa.xf[j * k..(j + 1) * k],
+            Some((scales, v)),
+            &mut acc[..rows.len()],
+        ) {
+            return false;
+        }
+        for (o, a) in oj.iter_mut().zip(&acc[..rows.len()]) {
+            *o = fold16(*a);
+        }
+    }
+    for j in 0..qa.m {
+        for i in 0..rows.len() {
+            y[j * y_stride + i] = out[j][i];
+        }
+    }
+    true
 }
 
 /// `y[j·stride + i] = fold(fma order of row i with vector j)` (times `row_scales[i]` when
@@ -332,4 +397,106 @@ pub(crate) fn fma_block(
             };
         }
     }
+}
+
+/// The AVX-512 VNNI GEMM on the block-transposed layout (see `x86_kernels::gemm_t`): the
+/// activations packed once, each tile of four weight rows decoded once and run against every
+/// activation row, four at a time. `false` (nothing done) where it does not apply: another
+/// backend, two-level scales, unpacked widths, or a block length the layout does not take.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+pub(crate) fn gemm_t_rows(
+    backend: Backend,
+    p: &IntPlan,
+    w: &crate::block::BlockMatrix,
+    qa: &QuantizedActivations,
+    rows: core::ops::Range<usize>,
+    y: &mut [f32],
+) -> bool {
+    use crate::arch::x86_kernels::{gemm_t, gemm_t_leaves, pack_acts_t, pack_weights_t, GemmT};
+    if p.two_level || qa.m == 0 || qa.nblocks == 0 {
+        return false;
+    }
+    let (iw, nib, off) = match p.kind {
+        WeightKind::Int4 => (IntWeights::Nibbles { lut: &INT4_LUT, offset: 8 }, true, 8),
+        WeightKind::E2M1 => (IntWeights::Nibbles { lut: &E2M1_LUT, offset: 12 }, true, 12),
+        WeightKind::Bytes => (IntWeights::Bytes, false, 128),
+        WeightKind::Unpack(_) => return false,
+    };
+    let Some(l) = gemm_t_leaves(backend, iw, p.v) else { return false };
+    let s = w.scheme();
+    let n = w.rows();
+    let (m, ds, xs) = (qa.m, qa.nb_pad, qa.stride);
+    let nch = ds / LANES;
+    let steps = l * if nib { 2 } else { 1 };
+    let prow = nch * steps * 64;
+    debug_assert_eq!(prow, xs);
+    // The activations, packed, and their corrections.
+    let mut a = vec![0u8; m * prow];
+    let src = if nib { &qa.qs } else { &qa.q };
+    for r in 0..m {
+        pack_acts_t(nib, l, &src[r * xs..(r + 1) * xs], nch, &mut a[r * prow..(r + 1) * prow]);
+    }
+    let corr: Vec<i32> = qa.xsum.iter().map(|&v| v.wrapping_mul(-off)).collect();
+    let nr = n.max(1);
+    let (cs, ss) = (w.codes().len() / nr, w.scales().len() / nr);
+    let mut wt = vec![0u8; 4 * prow];
+    let mut sw = vec![0f32; 4 * ds];
+    let mut out = [0f32; 16];
+    let mut t0 = rows.start;
+    while t0 < rows.end {
+        let wr = (rows.end - t0).min(4);
+        // Fetch the next tile's codes while this one runs (they are read once, from memory).
+        let next = (t0 + wr).min(rows.end)..(t0 + 2 * wr).min(rows.end);
+        if !next.is_empty() {
+            let bytes = &w.codes()[next.start * cs..next.end * cs];
+            for line in bytes.chunks(64) {
+                // SAFETY: a prefetch reads nothing architecturally; the address is in `bytes`.
+                unsafe {
+                    core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(line.as_ptr().cast())
+                };
+            }
+        }
+        for i in 0..wr {
+            let r = t0 + i;
+            pack_weights_t(iw, l, &w.codes()[r * cs..(r + 1) * cs], nch, &mut wt[i * prow..(i + 1) * prow]);
+            decode_scales(
+                backend,
+                s,
+                &w.scales()[r * ss..],
+                qa.nblocks,
+                p.factor,
+                &mut sw[i * ds..i * ds + qa.nblocks],
+            );
+        }
+        let mut j0 = 0;
+        while j0 < m {
+            let ar = (m - j0).min(4);
+            let g = GemmT {
+                w: &wt,
+                wst: prow,
+                a: &a[j0 * prow..],
+                ast: prow,
+                corr: &corr[j0 * ds..],
+                sw: &sw,
+                sx: &qa.sx[j0 * ds..],
+                bst: ds,
+                steps,
+                valid: qa.nblocks,
+            };
+            gemm_t(&g, wr, ar, &mut out);
+            for i in 0..wr {
+                let rs = if s.outer() != Outer::None { Some(w.row_scales()[t0 + i]) } else { None };
+                for jj in 0..ar {
+                    let v = out[i * ar + jj];
+                    y[(j0 + jj) * n + t0 + i] = match rs {
+                        Some(f) => v * f,
+                        None => v,
+                    };
+                }
+            }
+            j0 += ar;
+        }
+        t0 += wr;
+    }
+    true
 }

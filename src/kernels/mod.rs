@@ -198,6 +198,11 @@ fn best() -> Backend {
 /// Weight rows per GEMM tile (their codes stay in L1 while every activation row passes).
 const ROW_TILE: usize = 8;
 
+/// From this many activation rows on, GEMM takes the block-transposed VNNI kernel where it
+/// applies (each weight tile decoded once for all activation rows).
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+const GEMM_T_MIN_M: usize = 4;
+
 /// Activation rows per integer kernel call (each weight load meets this many).
 const GEMM_ROWS: usize = 2;
 
@@ -214,6 +219,10 @@ fn block_gemm_rows(
     let mut sc = Scratch::default();
     match int_plan(&s) {
         Some(p) => {
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            if qa.m >= GEMM_T_MIN_M && int::gemm_t_rows(backend, &p, w, qa, rows.clone(), y) {
+                return;
+            }
             let nr = n.max(1);
             let (cs, ss) = (w.codes().len() / nr, w.scales().len() / nr);
             let cbytes = cs;
@@ -221,6 +230,20 @@ fn block_gemm_rows(
             let mut t0 = rows.start;
             while t0 < rows.end {
                 let t1 = (t0 + ROW_TILE).min(rows.end);
+                // The next tile's block scales on their way (the kernels prefetch the codes).
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                {
+                    let sc = w.scales();
+                    let next = &sc[(t1 * ss).min(sc.len())..((t1 + ROW_TILE) * ss).min(sc.len())];
+                    for line in next.chunks(64) {
+                        // SAFETY: a prefetch reads nothing architecturally; the address is in `next`.
+                        unsafe {
+                            core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                                line.as_ptr().cast(),
+                            )
+                        };
+                    }
+                }
                 let tile = int::Tile {
                     codes: &w.codes()[t0 * cs..],
                     cstride: cs,

@@ -240,9 +240,7 @@ fn zero_sum(same_sign: Option<bool>, r: Rounding) -> RefValue {
 fn round_sum(dst: &RefFormat, s: &Sum, cases: &[(Rounding, Overflow)]) -> Vec<u32> {
     match s {
         Sum::Value(v) => dst.round_each(v, cases),
-        Sum::Zero { same_sign } => {
-            cases.iter().map(|&(r, o)| dst.round(&zero_sum(*same_sign, r), r, o)).collect()
-        }
+        Sum::Zero { same_sign } => cases.iter().map(|&(r, o)| dst.round(&zero_sum(*same_sign, r), r, o)).collect(),
     }
 }
 

@@ -79,7 +79,9 @@ pub fn regression_test(name: &str, op: &str, args: &[u32], want: u32) -> String 
             format!("f.op(lowp::dynamic::Op::{v}, &[{}]).unwrap()", a.join(", "))
         }
         "next_up" | "next_down" => format!("f.{op}({:#x}).unwrap()", args[0]),
-        _ => return format!("    // (no paste-able form for `{op}`: check {name} {op}({args:x?}) = {want:#x} by hand)"),
+        _ => {
+            return format!("    // (no paste-able form for `{op}`: check {name} {op}({args:x?}) = {want:#x} by hand)")
+        }
     };
     let id: Vec<String> = args.iter().map(|a| format!("{a:x}")).collect();
     format!(
