@@ -1,22 +1,279 @@
 //! The `lowp` command-line golden model, run as a process: known answers from the OCP spec,
-//! exhaustive agreement with the library, and error handling.
-#![cfg(feature = "cli")]
+//! exhaustive agreement with the independent MPFR reference (`lowp::reference`), and error
+//! handling.
+//!
+//! Every expected code and value text comes from a hand-written answer or from the reference
+//! (`RefFormat` / `RefPosit` decode, round, exact arithmetic, MPFR division and square root,
+//! `parse_decimal`), never from the library the binary calls, so a library bug shows here as a
+//! mismatch. NaN codes are compared exactly where the operation produces the canonical NaN
+//! (minifloats, posit NaR); the native `f16` / `bf16` / `f32` arithmetic may carry a NaN
+//! payload, and is compared by class there.
+#![cfg(all(feature = "cli", feature = "reference"))]
 
-use lowp::dynamic::{FormatId, Op};
-use lowp::{
-    decimal, Exact, Float4E2M1FN, Float6E3M2FN, Float8E4M3FN, Float8E5M2, Float8E8M0FNU, LowpFloat, Overflow, Posit,
-    Rounding, P16E1, P32, P8, P8E0,
-};
+use lowp::dynamic::FormatId;
+use lowp::reference::{exact_mul, parse_decimal, ref_format, RefFormat, RefPosit, RefValue};
+use lowp::{Overflow, Rounding};
+use rug::{Integer, Rational};
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
 mod common;
 
-use common::cli::{fails, lowp, lowp_bytes, ok, value_text as f64_text};
+use common::cli::{fails, lowp, lowp_bytes, ok};
+use common::{rng_seed, SplitMix};
 
 fn hex2(c: u64) -> String {
     format!("0x{c:02x}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reference's view of a format (the expected answers; nothing here calls the library).
+// ---------------------------------------------------------------------------------------------
+
+/// A format as the MPFR reference describes it: a sign-magnitude `RefFormat` or a `RefPosit`.
+enum Ref {
+    Mini(&'static RefFormat),
+    Posit(RefPosit),
+}
+
+impl Ref {
+    /// The reference for a name the CLI accepts: the canonical name of a sign-magnitude
+    /// format, or `posit<N>` (es 2), `posit<N>e<ES>`, `posit<N,ES>` (parsed here, not by the
+    /// library).
+    fn named(name: &str) -> Ref {
+        if let Some(f) = ref_format(name) {
+            return Ref::Mini(f);
+        }
+        let rest = name.strip_prefix("posit").unwrap_or_else(|| panic!("no reference for {name}"));
+        let (n, es) = if let Some(inner) = rest.strip_prefix('<').and_then(|r| r.strip_suffix('>')) {
+            let (n, es) = inner.split_once(',').unwrap();
+            (n.trim().parse().unwrap(), es.trim().parse().unwrap())
+        } else if let Some((n, es)) = rest.split_once('e') {
+            (n.parse().unwrap(), es.parse().unwrap())
+        } else {
+            (rest.parse().unwrap(), 2)
+        };
+        Ref::Posit(RefPosit::new(n, es))
+    }
+
+    fn bits(&self) -> u32 {
+        match self {
+            Ref::Mini(f) => f.bits(),
+            Ref::Posit(p) => p.n(),
+        }
+    }
+
+    /// Every code, `0..2^bits`.
+    fn codes(&self) -> std::ops::Range<u64> {
+        0..1u64 << self.bits()
+    }
+
+    /// The CLI's spelling of a code: `0x`, at least two hex digits, as many as the width needs.
+    fn hex(&self, code: u64) -> String {
+        format!("0x{:0w$x}", code, w = self.bits().div_ceil(4).max(2) as usize)
+    }
+
+    fn decode(&self, code: u64) -> RefValue {
+        match self {
+            Ref::Mini(f) => f.decode(code as u32),
+            Ref::Posit(p) => p.decode(code),
+        }
+    }
+
+    fn is_nan(&self, code: u64) -> bool {
+        self.decode(code).is_nan()
+    }
+
+    /// The overflow rule the CLI uses without `--saturate`: non-saturating for the
+    /// sign-magnitude formats (SEMANTICS rule 3), saturating for posits (they always are).
+    fn default_overflow(&self) -> Overflow {
+        match self {
+            Ref::Mini(_) => Overflow::NonSaturating,
+            Ref::Posit(_) => Overflow::Saturating,
+        }
+    }
+
+    fn round(&self, v: &RefValue, r: Rounding, o: Overflow) -> u64 {
+        match self {
+            Ref::Mini(f) => u64::from(f.round(v, r, o)),
+            Ref::Posit(p) => p.round(v, r, o),
+        }
+    }
+
+    /// A decimal string read exactly and rounded once (what `encode` must print).
+    fn encode(&self, s: &str, r: Rounding, o: Overflow) -> u64 {
+        let v = parse_decimal(s).unwrap_or_else(|e| panic!("reference cannot read `{s}`: {e}"));
+        self.round(&v, r, o)
+    }
+
+    /// The code of an operation of `lowp op` (nearest-even, default overflow), by the
+    /// reference's exact arithmetic and MPFR.
+    fn op(&self, op: &str, a: &[u64]) -> u64 {
+        let c = |i: usize| a[i] as u32;
+        match (self, op) {
+            (Ref::Mini(f), "add") => f.add(c(0), c(1)).into(),
+            (Ref::Mini(f), "sub") => f.sub(c(0), c(1)).into(),
+            (Ref::Mini(f), "mul") => f.mul(c(0), c(1)).into(),
+            (Ref::Mini(f), "div") => f.div(c(0), c(1)).into(),
+            (Ref::Mini(f), "sqrt") => f.sqrt(c(0)).into(),
+            (Ref::Mini(f), "fma") => f.mul_add(c(0), c(1), c(2)).into(),
+            (Ref::Posit(p), "add") => p.add(a[0], a[1]),
+            (Ref::Posit(p), "sub") => p.sub(a[0], a[1]),
+            (Ref::Posit(p), "mul") => p.mul(a[0], a[1]),
+            (Ref::Posit(p), "div") => p.div(a[0], a[1]),
+            (Ref::Posit(p), "sqrt") => p.sqrt(a[0]),
+            (Ref::Posit(p), "fma") => p.mul_add(a[0], a[1], a[2]),
+            (Ref::Posit(p), "qdot") => self.qdot(p, a),
+            _ => panic!("no reference for {op}"),
+        }
+    }
+
+    /// `a1·b1 + a2·b2 + …` exactly (rationals), rounded once to nearest-even; NaR if any
+    /// operand is NaR.
+    fn qdot(&self, p: &RefPosit, codes: &[u64]) -> u64 {
+        let mut sum = Rational::new();
+        for pair in codes.chunks(2) {
+            let prod = exact_mul(&p.decode(pair[0]), &p.decode(pair[1]));
+            match prod.to_rational() {
+                Some(q) => sum += q,
+                None => return p.nar(),
+            }
+        }
+        p.round(&RefValue::from_rational(sum), Rounding::NearestEven, Overflow::Saturating)
+    }
+
+    /// What `decode` prints for a code: the exact value as an `f64` (every value of these
+    /// formats is one), in Rust's shortest `f64` text, with `nan`, `inf`, `-inf`, `-0`.
+    fn f64_text(&self, code: u64) -> String {
+        match self.decode(code) {
+            RefValue::Nan => "nan".into(),
+            RefValue::Inf { neg } => if neg { "-inf" } else { "inf" }.into(),
+            RefValue::Zero { neg } => if neg { "-0" } else { "0" }.into(),
+            RefValue::Num(q) => {
+                let x = q.to_f64();
+                assert_eq!(Rational::from_f64(x).as_ref(), Some(&q), "{} {code:#x} is not an f64", self.bits());
+                format!("{x}")
+            }
+        }
+    }
+
+    /// What `--values` and `encode --shortest` print for a code: the decimal with the fewest
+    /// significant digits that reads back (exactly, nearest-even, default overflow) to the
+    /// code, the closest to the value among those, an exact tie to the larger magnitude; in
+    /// plain notation. Zeros and specials as in [`Ref::f64_text`].
+    fn shortest_text(&self, code: u64) -> String {
+        let v = match self.decode(code) {
+            RefValue::Num(q) => q,
+            _ => return self.f64_text(code),
+        };
+        let reads_back = |d: &Rational| {
+            self.round(&RefValue::Num(d.clone()), Rounding::NearestEven, self.default_overflow()) == code
+        };
+        let neg = v < 0;
+        let a = Rational::from(v.abs_ref());
+        let pow10 = |e: i32| -> Rational {
+            let p = Rational::from(Integer::from(Integer::u_pow_u(10, e.unsigned_abs())));
+            if e < 0 {
+                p.recip()
+            } else {
+                p
+            }
+        };
+        // e = floor(log10 |v|), by exact comparisons from an f64 estimate.
+        let mut e = a.to_f64().log10().floor() as i32;
+        while pow10(e) > a {
+            e -= 1;
+        }
+        while pow10(e + 1) <= a {
+            e += 1;
+        }
+        for k in 1..=800 {
+            let s = e - (k - 1);
+            // Candidates m·10^s with k significant digits: the two neighbours of |v|.
+            let scaled = &a * pow10(-s);
+            let lo = Integer::from(scaled.floor_ref());
+            let hi = Integer::from(scaled.ceil_ref());
+            let value = |m: &Integer| Rational::from(m) * pow10(s);
+            let signed = |q: Rational| if neg { -q } else { q };
+            let (vlo, vhi) = (value(&lo), value(&hi));
+            let ok_lo = reads_back(&signed(vlo.clone()));
+            let ok_hi = hi != lo && reads_back(&signed(vhi.clone()));
+            let m = match (ok_lo, ok_hi) {
+                (false, false) => continue,
+                (true, false) => lo,
+                (false, true) => hi,
+                // Both: the closer one; an exact tie goes to the larger magnitude.
+                (true, true) => {
+                    if Rational::from(&a - &vlo) < Rational::from(&vhi - &a) {
+                        lo
+                    } else {
+                        hi
+                    }
+                }
+            };
+            return plain(neg, m, s);
+        }
+        panic!("no shortest decimal for {code:#x}")
+    }
+}
+
+/// `±m·10^s` in plain notation (no exponent, no trailing zeros after the point).
+fn plain(neg: bool, mut m: Integer, mut s: i32) -> String {
+    while m != 0 && m.is_divisible_u(10) {
+        m /= 10;
+        s += 1;
+    }
+    let digits = m.to_string();
+    let body = if s >= 0 {
+        format!("{digits}{}", "0".repeat(s as usize))
+    } else {
+        let point = digits.len() as i32 + s;
+        if point > 0 {
+            format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
+        } else {
+            format!("0.{}{digits}", "0".repeat((-point) as usize))
+        }
+    };
+    if neg {
+        format!("-{body}")
+    } else {
+        body
+    }
+}
+
+/// The reference of every named format (the library's list of names, checked against the
+/// reference's widths).
+fn named_formats() -> Vec<(FormatId, Ref)> {
+    FormatId::ALL
+        .iter()
+        .map(|&id| {
+            let r = Ref::named(id.name());
+            assert_eq!(r.bits(), id.bits(), "{id}");
+            (id, r)
+        })
+        .collect()
+}
+
+#[test]
+fn reference_helpers_known_answers() {
+    // The test's own printers against hand-written answers.
+    let e4m3 = Ref::named("float8_e4m3fn");
+    assert_eq!(e4m3.shortest_text(0x7e), "450");
+    assert_eq!(e4m3.shortest_text(0x1d), "0.1");
+    assert_eq!(e4m3.shortest_text(0x80), "-0");
+    assert_eq!(e4m3.shortest_text(0x7f), "nan");
+    assert_eq!(e4m3.f64_text(0x01), "0.001953125");
+    assert_eq!(Ref::named("float6_e3m2fn").shortest_text(0x3f), "-30");
+    assert_eq!(Ref::named("float32").f64_text(1), format!("{}", f32::from_bits(1) as f64));
+    let p8 = Ref::named("posit8");
+    assert_eq!(p8.f64_text(0x01), "0.00000005960464477539063");
+    assert_eq!(p8.f64_text(0x80), "nan");
+    assert_eq!(p8.shortest_text(0x25), "0.1");
+    assert_eq!(p8.op("qdot", &[0x7f, 0x7f, 0x7f, 0x81, 0x01, 0x01]), 0x01);
+    assert_eq!(Ref::named("posit<5,3>").bits(), 5);
+    assert_eq!(plain(true, Integer::from(1200), -5), "-0.012");
+    assert_eq!(plain(false, Integer::from(5), 3), "5000");
 }
 
 #[test]
@@ -146,7 +403,7 @@ fn encode_widths_and_formats() {
 }
 
 #[test]
-fn encode_rounding_modes_match_library() {
+fn encode_rounding_modes_match_reference() {
     let inputs = [
         "0.3",
         "-0.3",
@@ -172,28 +429,38 @@ fn encode_rounding_modes_match_library() {
         ("up", Rounding::Up),
         ("down", Rounding::Down),
     ];
-    for (name, mode) in modes {
-        for sat in [false, true] {
-            let mut args = vec!["encode", "-f", "e4m3fn", "--rounding", name];
-            if sat {
-                args.push("--saturate");
-            }
-            let got = ok(&args, &stdin);
-            let ov = if sat { Overflow::Saturating } else { Overflow::NonSaturating };
-            for (line, s) in got.iter().zip(inputs) {
-                let want = decimal::parse_with::<Float8E4M3FN>(s, mode, ov).unwrap().to_bits();
-                assert_eq!(line.split(' ').next().unwrap(), hex2(want as u64), "{s} {name} sat={sat}");
+    // Every mode, both overflow rules, on several formats: the code and the printed value.
+    for fmt in ["float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float6_e2m3fn", "float4_e2m1fn", "float16"] {
+        let rf = Ref::named(fmt);
+        for (name, mode) in modes {
+            for sat in [false, true] {
+                let mut args = vec!["encode", "-f", fmt, "--rounding", name];
+                if sat {
+                    args.push("--saturate");
+                }
+                let got = ok(&args, &stdin);
+                assert_eq!(got.len(), inputs.len());
+                let ov = if sat { Overflow::Saturating } else { Overflow::NonSaturating };
+                for (line, s) in got.iter().zip(inputs) {
+                    let want = rf.encode(s, mode, ov);
+                    assert_eq!(*line, format!("{} {}", rf.hex(want), rf.f64_text(want)), "{fmt} {s} {name} sat={sat}");
+                }
             }
         }
     }
-    // Stochastic with the random bits on each line.
+    // Stochastic with the random bits on each line: 2.4 lies between 2 and 3, 0.4 of the way,
+    // so it rounds up when the bits are below 0.4·2^32 = 1717986918.4.
+    let fp4 = Ref::named("float4_e2m1fn");
     let got =
         ok(&["encode", "-f", "fp4", "-r", "stochastic"], "2.4 0\n2.4 0xffffffff\n2.4 1717986917\n2.4 1717986918\n");
     for (line, r) in got.iter().zip([0u32, u32::MAX, 1_717_986_917, 1_717_986_918]) {
-        let want =
-            decimal::parse_with::<Float4E2M1FN>("2.4", Rounding::Stochastic(r), Overflow::NonSaturating).unwrap();
-        assert_eq!(line.split(' ').next().unwrap(), hex2(want.to_bits() as u64), "{r}");
+        let want = fp4.encode("2.4", Rounding::Stochastic(r), Overflow::NonSaturating);
+        assert_eq!(line.split(' ').next().unwrap(), hex2(want), "{r}");
     }
+    assert_eq!(
+        codes_of(&["encode", "-f", "fp4", "-r", "stochastic"], "2.4 1717986918\n2.4 1717986919\n"),
+        ["0x05", "0x04"]
+    );
     // Seeded: deterministic, and both neighbours occur.
     let stdin = "0.3\n".repeat(200);
     let a = ok(&["encode", "-f", "e4m3", "-r", "stochastic:7"], &stdin);
@@ -203,42 +470,65 @@ fn encode_rounding_modes_match_library() {
 }
 
 #[test]
-fn decode_every_code_matches_library() {
+fn decode_every_code_matches_reference() {
     let stdin: String = (0..256u32).map(|c| format!("0x{c:02x}\n")).collect();
     let got = ok(&["decode", "--format", "float8_e4m3fn"], &stdin);
     assert_eq!(got.len(), 256);
+    let e4m3 = Ref::named("float8_e4m3fn");
     for (c, line) in got.iter().enumerate() {
-        assert_eq!(*line, f64_text(Float8E4M3FN::from_bits(c as u8).to_f64()), "code {c:#04x}");
+        assert_eq!(*line, e4m3.f64_text(c as u64), "code {c:#04x}");
     }
-    // Every format of at most 16 bits, through the registry; binary input too.
-    for &id in FormatId::ALL.iter().filter(|f| f.bits() <= 16) {
-        let stdin: String = id.codes().map(|c| format!("{}\n", id.hex(c))).collect();
+    // Every named format of at most 16 bits (posits included): every code.
+    for (id, rf) in named_formats().iter().filter(|(_, r)| r.bits() <= 16) {
+        let stdin: String = rf.codes().map(|c| format!("{}\n", rf.hex(c))).collect();
         let got = ok(&["decode", "-f", id.name()], &stdin);
-        assert_eq!(got.len() as u64, id.max_code() + 1, "{id}");
-        for (c, line) in id.codes().zip(&got) {
-            assert_eq!(*line, f64_text(id.decode(c).unwrap()), "{id} {c:#x}");
+        assert_eq!(got.len() as u64, rf.codes().end, "{id}");
+        for (c, line) in rf.codes().zip(&got) {
+            assert_eq!(*line, rf.f64_text(c), "{id} {c:#x}");
+        }
+    }
+    // float32 and posit32: a code every 65521 (a prime stride: every exponent, varied
+    // fractions), and the edges.
+    for name in ["float32", "posit32"] {
+        let rf = Ref::named(name);
+        let mut codes: Vec<u64> = (0..1u64 << 32).step_by(65521).collect();
+        for c in [0u64, 1, 2, 0x7f7f_ffff, 0x7f80_0000, 0x7f80_0001, 0x7fc0_0000, 0x8000_0000, 0x8000_0001, 0xffff_ffff]
+        {
+            codes.push(c);
+        }
+        let stdin: String = codes.iter().map(|&c| format!("{}\n", rf.hex(c))).collect();
+        let got = ok(&["decode", "-f", name], &stdin);
+        assert_eq!(got.len(), codes.len(), "{name}");
+        for (&c, line) in codes.iter().zip(&got) {
+            assert_eq!(*line, rf.f64_text(c), "{name} {c:#x}");
         }
     }
     assert_eq!(ok(&["decode", "-f", "e5m2"], "0b01111100\n0B11111011\n0X3C\n"), ["inf", "-57344", "1"]);
     assert_eq!(
         ok(&["decode", "-f", "f32"], "0x7f800000\n0x00000001\n0x3f800000\n"),
-        ["inf".to_string(), f64_text(f32::from_bits(1) as f64), "1".to_string()]
+        ["inf".to_string(), Ref::named("float32").f64_text(1), "1".to_string()]
     );
     assert_eq!(ok(&["decode", "-f", "e4m3fn", "--exact"], "0x01\n0xfe\n"), ["0.001953125", "-448"]);
 }
 
 #[test]
 fn decode_then_encode_round_trips() {
-    for &id in FormatId::ALL.iter().filter(|f| f.bits() <= 16) {
-        let codes: Vec<u64> = id.codes().filter(|&c| !id.is_nan(c).unwrap()).collect();
-        let stdin: String = codes.iter().map(|&c| format!("{}\n", id.hex(c))).collect();
+    for (id, rf) in named_formats().iter().filter(|(_, r)| r.bits() <= 16) {
+        let codes: Vec<u64> = rf.codes().filter(|&c| !rf.is_nan(c)).collect();
+        let stdin: String = codes.iter().map(|&c| format!("{}\n", rf.hex(c))).collect();
         let values = ok(&["decode", "-f", id.name()], &stdin).join("\n");
         let back = ok(&["encode", "-f", id.name()], &values);
+        assert_eq!(back.len(), codes.len(), "{id}");
         for (c, line) in codes.iter().zip(&back) {
-            assert_eq!(line.split(' ').next().unwrap(), id.hex(*c), "{id}");
+            assert_eq!(*line, format!("{} {}", rf.hex(*c), rf.f64_text(*c)), "{id}");
         }
-        // And the shortest value printed by `encode --shortest` reads back too.
+        // `encode --shortest` prints the reference's shortest decimal (every code of the 8-bit
+        // formats, a sample of the 16-bit ones), and that text reads back too.
         let short = ok(&["encode", "-f", id.name(), "--shortest"], &values);
+        let step = if rf.bits() <= 8 { 1 } else { 61 };
+        for (c, line) in codes.iter().zip(&short).step_by(step) {
+            assert_eq!(*line, format!("{} {}", rf.hex(*c), rf.shortest_text(*c)), "{id} --shortest");
+        }
         let shortest: String = short.iter().map(|l| format!("{}\n", l.split(' ').nth(1).unwrap())).collect();
         let again = ok(&["encode", "-f", id.name(), "--shortest"], &shortest);
         assert_eq!(again, short, "{id}");
@@ -255,53 +545,65 @@ fn all_pairs() -> String {
     s
 }
 
+/// Run `lowp op -f FMT OP` on every pair of codes and compare each line with the reference.
+fn op_all_pairs(fmt: &str, op: &str) {
+    let rf = Ref::named(fmt);
+    let n = rf.codes().end;
+    let pairs: Vec<(u64, u64)> = rf.codes().flat_map(|a| (0..n).map(move |b| (a, b))).collect();
+    let stdin: String = pairs.iter().map(|&(a, b)| format!("{} {}\n", rf.hex(a), rf.hex(b))).collect();
+    let got = ok(&["op", "--format", fmt, op], &stdin);
+    assert_eq!(got.len(), pairs.len(), "{fmt} {op}");
+    for (&(a, b), line) in pairs.iter().zip(&got) {
+        let want = rf.op(op, &[a, b]);
+        assert_eq!(*line, rf.hex(want), "{fmt} {op} {a:#x} {b:#x}: reference {}", rf.shortest_text(want));
+    }
+}
+
 #[test]
-fn op_all_pairs_match_library_e4m3fn() {
-    type F = Float8E4M3FN;
-    let stdin = all_pairs();
-    type BinOp = fn(F, F) -> F;
-    let ops: [(&str, BinOp); 4] =
-        [("add", |a, b| a + b), ("sub", |a, b| a - b), ("mul", |a, b| a * b), ("div", |a, b| a / b)];
-    for (name, f) in ops {
-        let got = ok(&["op", "--format", "float8_e4m3fn", name], &stdin);
-        assert_eq!(got.len(), 65536, "{name}");
-        for (i, line) in got.iter().enumerate() {
-            let (a, b) = (F::from_bits((i >> 8) as u8), F::from_bits(i as u8));
-            assert_eq!(*line, hex2(f(a, b).to_bits() as u64), "{name} {a:?} {b:?}");
+fn op_all_pairs_match_reference_e4m3fn() {
+    for op in ["add", "sub", "mul", "div"] {
+        op_all_pairs("float8_e4m3fn", op);
+    }
+}
+
+#[test]
+fn op_all_pairs_match_reference_other_formats() {
+    // Every 8-bit minifloat through at least one operation, every pair; the 4- and 6-bit
+    // formats through all four.
+    op_all_pairs("float8_e5m2", "add");
+    op_all_pairs("float8_e5m2", "div");
+    op_all_pairs("float8_e8m0fnu", "mul");
+    op_all_pairs("float8_e8m0fnu", "div");
+    op_all_pairs("float8_e4m3fnuz", "sub");
+    op_all_pairs("float8_e5m2fnuz", "mul");
+    op_all_pairs("float8_e4m3b11fnuz", "add");
+    op_all_pairs("float8_e4m3", "mul");
+    for fmt in ["float6_e2m3fn", "float6_e3m2fn", "float4_e2m1fn"] {
+        for op in ["add", "sub", "mul", "div"] {
+            op_all_pairs(fmt, op);
         }
     }
-}
-
-#[test]
-fn op_all_pairs_match_library_other_formats() {
-    let stdin = all_pairs();
-    let got = ok(&["op", "-f", "e5m2", "add"], &stdin);
-    for (i, line) in got.iter().enumerate() {
-        let (a, b) = (Float8E5M2::from_bits((i >> 8) as u8), Float8E5M2::from_bits(i as u8));
-        assert_eq!(*line, hex2((a + b).to_bits() as u64), "{a:?} + {b:?}");
-    }
-    let got = ok(&["op", "-f", "e8m0", "mul"], &stdin);
-    for (i, line) in got.iter().enumerate() {
-        let (a, b) = (Float8E8M0FNU::from_bits((i >> 8) as u8), Float8E8M0FNU::from_bits(i as u8));
-        assert_eq!(*line, hex2((a * b).to_bits() as u64), "{a:?} * {b:?}");
-    }
-    // FP6: every pair, through the registry (same answer as the typed operators).
+    // FP6 with --values: the code and its shortest decimal, comma-separated operands.
+    let rf = Ref::named("float6_e3m2fn");
     let stdin: String = (0..64u64).flat_map(|a| (0..64u64).map(move |b| format!("0x{a:02x},0x{b:02x}\n"))).collect();
     let got = ok(&["op", "-f", "float6_e3m2fn", "div", "--values"], &stdin);
+    assert_eq!(got.len(), 64 * 64);
+    let texts: Vec<String> = rf.codes().map(|c| rf.shortest_text(c)).collect();
     for (i, line) in got.iter().enumerate() {
-        let (a, b) = (Float6E3M2FN::from_bits((i >> 6) as u8), Float6E3M2FN::from_bits((i & 63) as u8));
-        let r = a / b;
-        assert_eq!(*line, format!("{} {}", hex2(r.to_bits() as u64), r), "{a:?} / {b:?}");
+        let (a, b) = ((i >> 6) as u64, (i & 63) as u64);
+        let r = rf.op("div", &[a, b]);
+        assert_eq!(*line, format!("{} {}", rf.hex(r), texts[r as usize]), "{a:#x} / {b:#x}");
     }
 }
 
 #[test]
-fn op_sqrt_and_fma_match_library() {
-    type F = Float8E4M3FN;
+fn op_sqrt_and_fma_match_reference() {
+    let rf = Ref::named("float8_e4m3fn");
     let stdin: String = (0..256u32).map(|c| format!("0x{c:02x}\n")).collect();
     let got = ok(&["op", "-f", "e4m3fn", "sqrt"], &stdin);
+    assert_eq!(got.len(), 256);
     for (c, line) in got.iter().enumerate() {
-        assert_eq!(*line, hex2(F::from_bits(c as u8).sqrt().to_bits() as u64), "sqrt {c:#x}");
+        assert_eq!(*line, hex2(rf.op("sqrt", &[c as u64])), "sqrt {c:#x}");
     }
     // fma = a * b + c: a pseudo-random sample of triples plus every (a, b) with c = -1.
     let mut triples = Vec::new();
@@ -316,15 +618,117 @@ fn op_sqrt_and_fma_match_library() {
     let stdin: String = triples.iter().map(|(a, b, c)| format!("0x{a:02x} 0x{b:02x} 0x{c:02x}\n")).collect();
     let got = ok(&["op", "-f", "e4m3fn", "fma"], &stdin);
     assert_eq!(got.len(), triples.len());
-    for ((a, b, c), line) in triples.iter().zip(&got) {
-        let (a, b, c) = (F::from_bits(*a), F::from_bits(*b), F::from_bits(*c));
-        assert_eq!(*line, hex2(a.mul_add(b, c).to_bits() as u64), "fma {a:?} {b:?} {c:?}");
+    for (&(a, b, c), line) in triples.iter().zip(&got) {
+        let want = rf.op("fma", &[a.into(), b.into(), c.into()]);
+        assert_eq!(*line, hex2(want), "fma {a:#04x} {b:#04x} {c:#04x}");
     }
     assert_eq!(ok(&["op", "-f", "e4m3fn", "fma", "--values"], "0x40 0x40 0xb8\n"), ["0x44 3"]);
+    // Every other minifloat: sqrt of every code, fma of a sample.
+    for fmt in [
+        "float8_e5m2",
+        "float8_e4m3fnuz",
+        "float8_e5m2fnuz",
+        "float8_e4m3b11fnuz",
+        "float8_e4m3",
+        "float6_e2m3fn",
+        "float6_e3m2fn",
+        "float4_e2m1fn",
+        "float8_e8m0fnu",
+    ] {
+        let rf = Ref::named(fmt);
+        let stdin: String = rf.codes().map(|c| format!("{}\n", rf.hex(c))).collect();
+        let got = ok(&["op", "-f", fmt, "sqrt"], &stdin);
+        assert_eq!(got.len() as u64, rf.codes().end, "{fmt}");
+        for (c, line) in rf.codes().zip(&got) {
+            assert_eq!(*line, rf.hex(rf.op("sqrt", &[c])), "{fmt} sqrt {c:#x}");
+        }
+        let mut rng = SplitMix::new(rng_seed(&format!("cli fma {fmt}")));
+        let t: Vec<u64> = (0..3 * 3000).map(|_| rng.next_u64() & (rf.codes().end - 1)).collect();
+        let stdin: String =
+            t.chunks(3).map(|x| format!("{} {} {}\n", rf.hex(x[0]), rf.hex(x[1]), rf.hex(x[2]))).collect();
+        let got = ok(&["op", "-f", fmt, "fma"], &stdin);
+        assert_eq!(got.len(), 3000, "{fmt}");
+        for (x, line) in t.chunks(3).zip(&got) {
+            assert_eq!(*line, rf.hex(rf.op("fma", x)), "{fmt} fma {x:#x?}");
+        }
+    }
     // f16 and f32 go through the same registry.
     assert_eq!(ok(&["op", "-f", "f16", "add"], "0x3c00 0x3c00\n"), ["0x4000"]);
     assert_eq!(ok(&["op", "-f", "f32", "div"], "0x3f800000 0x40400000\n"), ["0x3eaaaaab"]);
-    assert_eq!(FormatId::F32.op(Op::Div, &[0x3f80_0000, 0x4040_0000]).unwrap(), (1.0f32 / 3.0).to_bits() as u64);
+}
+
+/// `float16`, `bfloat16` and `float32` through `lowp op`: a seeded sample of operands (a
+/// quarter of them edge codes: zeros, subnormals, max, infinities, NaNs) for every operation,
+/// against the reference. Their arithmetic is native (`half`, the hardware), whose NaNs may
+/// carry an operand's payload: a NaN is compared by class, every other code exactly.
+#[test]
+fn op_ieee_formats_match_reference() {
+    for (fmt, edges) in [
+        (
+            "float16",
+            &[
+                0x0000u64, 0x8000, 0x0001, 0x03ff, 0x0400, 0x3c00, 0xbc00, 0x7bff, 0xfbff, 0x7c00, 0xfc00, 0x7e00,
+                0x7c01,
+            ][..],
+        ),
+        (
+            "bfloat16",
+            &[0x0000, 0x8000, 0x0001, 0x007f, 0x0080, 0x3f80, 0xbf80, 0x7f7f, 0xff7f, 0x7f80, 0xff80, 0x7fc0, 0x7f81][..],
+        ),
+        (
+            "float32",
+            &[
+                0x0000_0000,
+                0x8000_0000,
+                0x0000_0001,
+                0x007f_ffff,
+                0x0080_0000,
+                0x3f80_0000,
+                0xbf80_0000,
+                0x7f7f_ffff,
+                0xff7f_ffff,
+                0x7f80_0000,
+                0xff80_0000,
+                0x7fc0_0000,
+                0x7f80_0001,
+            ][..],
+        ),
+    ] {
+        let rf = Ref::named(fmt);
+        let mut rng = SplitMix::new(rng_seed(&format!("cli op {fmt}")));
+        for (op, arity) in [("add", 2), ("sub", 2), ("mul", 2), ("div", 2), ("sqrt", 1), ("fma", 3)] {
+            let count = 1500;
+            let mut codes = Vec::new();
+            for _ in 0..count {
+                for _ in 0..arity {
+                    let x = rng.next_u64();
+                    codes.push(if x.is_multiple_of(4) {
+                        edges[(x >> 2) as usize % edges.len()]
+                    } else {
+                        (x >> 16) & (rf.codes().end - 1)
+                    });
+                }
+            }
+            // sqrt of mostly positive operands (a negative one is NaN).
+            if op == "sqrt" {
+                codes.iter_mut().step_by(2).for_each(|c| *c &= (rf.codes().end - 1) >> 1);
+            }
+            let stdin: String = codes
+                .chunks(arity)
+                .map(|x| x.iter().map(|&c| rf.hex(c)).collect::<Vec<_>>().join(" ") + "\n")
+                .collect();
+            let got = ok(&["op", "-f", fmt, op], &stdin);
+            assert_eq!(got.len(), count, "{fmt} {op}");
+            for (x, line) in codes.chunks(arity).zip(&got) {
+                let want = rf.op(op, x);
+                let got_code = u64::from_str_radix(line.trim_start_matches("0x"), 16).unwrap();
+                if rf.is_nan(want) && rf.is_nan(got_code) {
+                    continue;
+                }
+                assert_eq!(*line, rf.hex(want), "{fmt} {op} {x:#x?}: reference {}", rf.f64_text(want));
+            }
+        }
+    }
 }
 
 #[test]
@@ -536,8 +940,25 @@ fn posit_encode_known_answers() {
 }
 
 #[test]
-fn posit_encode_rounding_modes_match_library() {
-    let inputs = ["0.3", "-0.3", "1e9", "-1e9", "1e-9", "-1e-9", "4194304", "4194305", "3.3e5", "-17.5", "0.0001"];
+fn posit_encode_rounding_modes_match_reference() {
+    let inputs = [
+        "0.3",
+        "-0.3",
+        "1e9",
+        "-1e9",
+        "1e-9",
+        "-1e-9",
+        "4194304",
+        "4194305",
+        "3.3e5",
+        "-17.5",
+        "0.0001",
+        "0",
+        "-0",
+        "1e-300",
+        "1.0625",
+        "-2.7182818284590452353602874713527",
+    ];
     let stdin = inputs.join("\n");
     let modes = [
         ("nearest-even", Rounding::NearestEven),
@@ -545,86 +966,127 @@ fn posit_encode_rounding_modes_match_library() {
         ("up", Rounding::Up),
         ("down", Rounding::Down),
     ];
-    for (name, mode) in modes {
-        let got = codes_of(&["encode", "-f", "posit8", "-r", name], &stdin);
-        for (code, s) in got.iter().zip(inputs) {
-            let want = decimal::parse_with::<P8>(s, mode, Overflow::Saturating).unwrap().to_bits();
-            assert_eq!(*code, hex2(want as u64), "{s} {name}");
-        }
-        // A posit with no typed alias goes through the run-time path: same answers.
-        let got = codes_of(&["encode", "-f", "posit10e1", "-r", name], &stdin);
-        for (code, s) in got.iter().zip(inputs) {
-            let want = decimal::parse_with::<Posit<10, 1>>(s, mode, Overflow::Saturating).unwrap().to_bits();
-            assert_eq!(*code, format!("0x{want:03x}"), "{s} {name}");
+    // Typed aliases (posit8, posit16, posit32, posit8e0) and the run-time path (posit10e1,
+    // posit<5,3>, posit32e4): the code and the printed value.
+    for fmt in ["posit8", "posit16", "posit32", "posit8e0", "posit10e1", "posit<5,3>", "posit32e4"] {
+        let rf = Ref::named(fmt);
+        for (name, mode) in modes {
+            for sat in [false, true] {
+                let mut args = vec!["encode", "-f", fmt, "-r", name];
+                if sat {
+                    args.push("--saturate");
+                }
+                let got = ok(&args, &stdin);
+                assert_eq!(got.len(), inputs.len());
+                for (line, s) in got.iter().zip(inputs) {
+                    let want = rf.encode(s, mode, Overflow::Saturating);
+                    assert_eq!(*line, format!("{} {}", rf.hex(want), rf.f64_text(want)), "{fmt} {s} {name} sat={sat}");
+                }
+            }
         }
     }
-    let got = codes_of(&["encode", "-f", "posit8", "-r", "stochastic"], "0.3 0\n0.3 0xffffffff\n");
-    for (code, r) in got.iter().zip([0u32, u32::MAX]) {
-        let want = decimal::parse_with::<P8>("0.3", Rounding::Stochastic(r), Overflow::Saturating).unwrap();
-        assert_eq!(*code, hex2(want.to_bits() as u64), "{r}");
+    let p8 = Ref::named("posit8");
+    let bits = [0u32, 1, 0x8000_0000, 0xc000_0000, u32::MAX];
+    let stdin: String = bits.iter().map(|b| format!("0.3 {b:#x}\n-0.3 {b}\n")).collect();
+    let got = codes_of(&["encode", "-f", "posit8", "-r", "stochastic"], &stdin);
+    assert_eq!(got.len(), 2 * bits.len());
+    for (pair, &r) in got.chunks(2).zip(&bits) {
+        for (code, s) in pair.iter().zip(["0.3", "-0.3"]) {
+            assert_eq!(*code, hex2(p8.encode(s, Rounding::Stochastic(r), Overflow::Saturating)), "{s} {r:#x}");
+        }
     }
 }
 
-/// decode every code, encode the printed values: the same codes (NaR included: `nan`).
-fn posit_round_trip(name: &str, n: u32, to_f64: impl Fn(u64) -> f64) {
-    let id = FormatId::from_name(name).unwrap();
-    assert_eq!(id.bits(), n);
-    let stdin: String = id.codes().map(|c| format!("{}\n", id.hex(c))).collect();
+/// decode every code, encode the printed values: the same codes (NaR included: `nan`); the
+/// decoded values and the shortest texts are the reference's.
+fn posit_round_trip(name: &str, n: u32) {
+    let rf = Ref::named(name);
+    assert_eq!(rf.bits(), n);
+    let stdin: String = rf.codes().map(|c| format!("{}\n", rf.hex(c))).collect();
     let values = ok(&["decode", "-f", name], &stdin);
     assert_eq!(values.len() as u64, 1 << n);
-    for (c, v) in id.codes().zip(&values) {
-        assert_eq!(*v, f64_text(to_f64(c)), "{name} {c:#x}");
+    for (c, v) in rf.codes().zip(&values) {
+        assert_eq!(*v, rf.f64_text(c), "{name} {c:#x}");
     }
     let back = codes_of(&["encode", "-f", name], &values.join("\n"));
-    let want: Vec<String> = id.codes().map(|c| id.hex(c)).collect();
+    let want: Vec<String> = rf.codes().map(|c| rf.hex(c)).collect();
     assert_eq!(back, want, "{name}");
-    // The shortest text reads back too.
+    // The shortest text is the reference's, and reads back too.
     let short = encoded(&["encode", "-f", name, "--shortest"], &values.join("\n"));
+    assert_eq!(short.len(), want.len(), "{name}");
+    for (c, (code, text)) in rf.codes().zip(&short) {
+        assert_eq!((code.clone(), text.clone()), (rf.hex(c), rf.shortest_text(c)), "{name} {c:#x}");
+    }
     let texts: Vec<&str> = short.iter().map(|(_, v)| v.as_str()).collect();
     assert_eq!(codes_of(&["encode", "-f", name], &texts.join("\n")), want, "{name}");
 }
 
 #[test]
 fn posit_decode_encode_round_trip_every_code() {
-    posit_round_trip("posit8e0", 8, |c| P8E0::from_bits(c as u8).to_f64());
-    posit_round_trip("posit8", 8, |c| P8::from_bits(c as u8).to_f64());
-    posit_round_trip("posit10e1", 10, |c| Posit::<10, 1>::from_bits(c as u16).to_f64());
-    posit_round_trip("posit<5,3>", 5, |c| Posit::<5, 3>::from_bits(c as u8).to_f64());
+    posit_round_trip("posit8e0", 8);
+    posit_round_trip("posit8", 8);
+    posit_round_trip("posit10e1", 10);
+    posit_round_trip("posit<5,3>", 5);
 }
 
 #[test]
-fn posit_op_all_pairs_match_library() {
-    let stdin = all_pairs();
-    type BinOp = fn(P8, P8) -> P8;
-    let ops: [(&str, BinOp); 4] =
-        [("add", |a, b| a + b), ("sub", |a, b| a - b), ("mul", |a, b| a * b), ("div", |a, b| a / b)];
-    for (name, f) in ops {
-        let got = ok(&["op", "-f", "posit8", name], &stdin);
-        assert_eq!(got.len(), 65536, "{name}");
-        for (i, line) in got.iter().enumerate() {
-            let (a, b) = (P8::from_bits((i >> 8) as u8), P8::from_bits(i as u8));
-            assert_eq!(*line, hex2(f(a, b).to_bits() as u64), "{name} {a:?} {b:?}");
+fn posit_op_all_pairs_match_reference() {
+    for op in ["add", "sub", "mul", "div"] {
+        op_all_pairs("posit8", op);
+    }
+    // The run-time path (no typed alias).
+    op_all_pairs("posit8e1", "add");
+    op_all_pairs("posit8e1", "mul");
+    op_all_pairs("posit<6,3>", "div");
+    let q = Ref::named("posit8e1");
+    let texts: Vec<String> = q.codes().map(|c| q.shortest_text(c)).collect();
+    let got = ok(&["op", "-f", "posit8e1", "div", "--values"], &all_pairs());
+    assert_eq!(got.len(), 65536);
+    for (i, line) in got.iter().enumerate() {
+        let (a, b) = ((i >> 8) as u64, (i & 255) as u64);
+        let r = q.op("div", &[a, b]);
+        assert_eq!(*line, format!("{} {}", hex2(r), texts[r as usize]), "{a:#x} / {b:#x}");
+    }
+    // sqrt: every code of posit8 and posit12e1, samples of the 16-bit posits.
+    for (fmt, step) in [("posit16e1", 7), ("posit8", 1), ("posit16", 13), ("posit12e1", 1)] {
+        let rf = Ref::named(fmt);
+        let codes: Vec<u64> = rf.codes().step_by(step).collect();
+        let stdin: String = codes.iter().map(|&c| format!("{}\n", rf.hex(c))).collect();
+        let got = ok(&["op", "-f", fmt, "sqrt"], &stdin);
+        assert_eq!(got.len(), codes.len(), "{fmt}");
+        for (&c, line) in codes.iter().zip(&got) {
+            assert_eq!(*line, rf.hex(rf.op("sqrt", &[c])), "{fmt} sqrt {c:#x}");
         }
     }
-    // The run-time path (no typed alias): posit<8,1> against the typed Posit<8, 1>.
-    type Q = Posit<8, 1>;
-    let got = ok(&["op", "-f", "posit8e1", "add"], &stdin);
-    for (i, line) in got.iter().enumerate() {
-        let (a, b) = (Q::from_bits((i >> 8) as u8), Q::from_bits(i as u8));
-        assert_eq!(*line, hex2((a + b).to_bits() as u64), "{a:?} + {b:?}");
-    }
-    let got = ok(&["op", "-f", "posit8e1", "div", "--values"], &stdin);
-    for (i, line) in got.iter().enumerate() {
-        let (a, b) = (Q::from_bits((i >> 8) as u8), Q::from_bits(i as u8));
-        let r = a / b;
-        let v = if r.is_nan() { "nan".to_string() } else { r.to_string() };
-        assert_eq!(*line, format!("{} {v}", hex2(r.to_bits() as u64)), "{a:?} / {b:?}");
-    }
-    // sqrt and fma on posit16e1, a sample.
-    let stdin: String = (0..65536u32).step_by(7).map(|c| format!("0x{c:04x}\n")).collect();
-    let got = ok(&["op", "-f", "posit16e1", "sqrt"], &stdin);
-    for (c, line) in (0..65536u32).step_by(7).zip(&got) {
-        assert_eq!(*line, format!("0x{:04x}", P16E1::from_bits(c as u16).sqrt().to_bits()), "sqrt {c:#x}");
+    // The wider posits (their own code paths, no tables): seeded samples of every operation,
+    // a quarter of the operands edge codes (0, NaR, ±minpos, ±maxpos, ±1).
+    for fmt in ["posit16", "posit16e1", "posit32", "posit12e1", "posit32e4", "posit8"] {
+        let rf = Ref::named(fmt);
+        let mask = rf.codes().end - 1;
+        let nar = (mask >> 1) + 1;
+        let one = nar >> 1;
+        let edges = [0, nar, 1, mask, nar - 1, nar + 1, one, one.wrapping_neg() & mask];
+        let mut rng = SplitMix::new(rng_seed(&format!("cli posit ops {fmt}")));
+        for (op, arity) in [("add", 2), ("sub", 2), ("mul", 2), ("div", 2), ("sqrt", 1), ("fma", 3)] {
+            let count = 1500;
+            let t: Vec<u64> = (0..arity * count)
+                .map(|_| {
+                    let x = rng.next_u64();
+                    if x.is_multiple_of(4) {
+                        edges[(x >> 2) as usize % edges.len()]
+                    } else {
+                        (x >> 16) & mask
+                    }
+                })
+                .collect();
+            let stdin: String =
+                t.chunks(arity).map(|x| x.iter().map(|&c| rf.hex(c)).collect::<Vec<_>>().join(" ") + "\n").collect();
+            let got = ok(&["op", "-f", fmt, op], &stdin);
+            assert_eq!(got.len(), count, "{fmt} {op}");
+            for (x, line) in t.chunks(arity).zip(&got) {
+                assert_eq!(*line, rf.hex(rf.op(op, x)), "{fmt} {op} {x:#x?}");
+            }
+        }
     }
     // 0x48 = 2, 0xc0 = -1: 2 * 2 - 1 = 3 = 0|10|01|100.
     assert_eq!(
@@ -633,45 +1095,11 @@ fn posit_op_all_pairs_match_library() {
     );
 }
 
-/// `a1·b1 + …` for the codes `a1 b1 …`, summed exactly with `rug::Integer` (in units of
-/// 2^-1100, below every product of two posits here), then rounded once by the library.
-fn reference_dot<T: LowpFloat>(codes: &[u64], value: impl Fn(u64) -> T) -> u64 {
-    use rug::Integer;
-    const UNIT: i32 = -1100;
-    let mut sum = Integer::new();
-    for pair in codes.chunks(2) {
-        let (a, b) = (value(pair[0]), value(pair[1]));
-        if a.is_nan() || b.is_nan() {
-            return T::nan().unwrap().to_bits().into();
-        }
-        let term = |x: T| match x.to_exact() {
-            Exact::Finite { neg, sig, exp, .. } => {
-                let m = Integer::from(sig) << (exp - UNIT / 2) as u32;
-                if neg {
-                    -m
-                } else {
-                    m
-                }
-            }
-            _ => Integer::new(),
-        };
-        sum += term(a) * term(b);
-    }
-    let exact = if sum == 0 {
-        Exact::Zero { neg: false }
-    } else {
-        let neg = sum < 0;
-        let m = sum.abs();
-        let len = m.significant_bits();
-        let sh = len.saturating_sub(64);
-        let top = Integer::from(&m >> sh).to_u64().unwrap();
-        let sticky = m.find_one(0).is_some_and(|lowest| lowest < sh);
-        Exact::Finite { neg, sig: top, exp: UNIT + sh as i32, sticky }
-    };
-    T::round_exact(exact, Rounding::NearestEven, Overflow::Saturating).to_bits().into()
-}
-
-fn qdot_lines(name: &str, n: u32, seed: u64, want: impl Fn(&[u64]) -> u64) {
+/// Random `qdot` lines (short and long, heavy cancellation, extremes, NaR) against the
+/// reference's exact sum of exact products, rounded once.
+fn qdot_lines(name: &str, n: u32, seed: u64) {
+    let rf = Ref::named(name);
+    assert_eq!(rf.bits(), n);
     let mask = (1u64 << n) - 1;
     let mut s = seed;
     let mut next = || {
@@ -710,18 +1138,18 @@ fn qdot_lines(name: &str, n: u32, seed: u64, want: impl Fn(&[u64]) -> u64) {
     let got = ok(&["op", "-f", name, "qdot"], &stdin);
     assert_eq!(got.len(), lines.len());
     for (l, line) in lines.iter().zip(&got) {
-        assert_eq!(*line, format!("0x{:0w$x}", want(l)), "{name} qdot {l:x?}");
+        assert_eq!(*line, format!("0x{:0w$x}", rf.op("qdot", l)), "{name} qdot {l:x?}");
     }
 }
 
 #[test]
-fn posit_qdot_matches_exact_accumulation() {
-    qdot_lines("posit8", 8, 1, |c| reference_dot(c, |x| P8::from_bits(x as u8)));
-    qdot_lines("posit16e1", 16, 2, |c| reference_dot(c, |x| P16E1::from_bits(x as u16)));
-    qdot_lines("posit32", 32, 3, |c| reference_dot(c, |x| P32::from_bits(x as u32)));
+fn posit_qdot_matches_reference() {
+    qdot_lines("posit8", 8, 1);
+    qdot_lines("posit16e1", 16, 2);
+    qdot_lines("posit32", 32, 3);
     // Run-time path.
-    qdot_lines("posit12e1", 12, 4, |c| reference_dot(c, |x| Posit::<12, 1>::from_bits(x as u16)));
-    qdot_lines("posit32e4", 32, 5, |c| reference_dot(c, |x| Posit::<32, 4>::from_bits(x as u32)));
+    qdot_lines("posit12e1", 12, 4);
+    qdot_lines("posit32e4", 32, 5);
     // Known answers: 1·1 + 1·1 = 2; maxpos·maxpos - maxpos·maxpos + 1·1 = 1 (posit8: 0x7f = 2^24,
     // 0x81 = -2^24); with --values; commas as separators.
     assert_eq!(ok(&["op", "-f", "posit12e1", "qdot"], "0x400 0x400 0x400 0x400\n"), ["0x500"]);
