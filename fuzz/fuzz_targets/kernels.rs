@@ -116,6 +116,9 @@ fuzz_target!(|bytes: &[u8]| {
                 + f32::from_bits(1) as f64
                     * (128.0 * 127.0 * k as f64 + n as f64 + 32.0)
                     * (row.row_scale().abs() as f64).max(1.0);
+            if !bound.is_finite() {
+                continue; // an activation near f32::MAX dequantized to ∞ (met by zero weights): no bound
+            }
             assert!((got - exact).abs() <= bound, "{name} ({j},{i}): {got} vs exact {exact}, bound {bound:e}");
         }
     }
