@@ -112,8 +112,20 @@ const Q: usize = 1024;
 macro_rules! quire_dot {
     ($c:expr, $name:literal, $L:ty, $bits:ty) => {{
         let nar = 1u64 << (<$L>::BITS - 1);
-        let a: Vec<$L> = codes(4).into_iter().map(|c| c >> (64 - <$L>::BITS)).filter(|&c| c != nar).take(Q).map(|c| <$L>::from_bits(c as $bits)).collect();
-        let b: Vec<$L> = codes(5).into_iter().map(|c| c >> (64 - <$L>::BITS)).filter(|&c| c != nar).take(Q).map(|c| <$L>::from_bits(c as $bits)).collect();
+        let a: Vec<$L> = codes(4)
+            .into_iter()
+            .map(|c| c >> (64 - <$L>::BITS))
+            .filter(|&c| c != nar)
+            .take(Q)
+            .map(|c| <$L>::from_bits(c as $bits))
+            .collect();
+        let b: Vec<$L> = codes(5)
+            .into_iter()
+            .map(|c| c >> (64 - <$L>::BITS))
+            .filter(|&c| c != nar)
+            .take(Q)
+            .map(|c| <$L>::from_bits(c as $bits))
+            .collect();
         let mut g = $c.benchmark_group(concat!($name, "_dot"));
         g.throughput(Throughput::Elements(a.len() as u64));
         g.bench_function("lowp", |bn| bn.iter(|| lowp::dot(black_box(&a), black_box(&b)).unwrap()));

@@ -37,9 +37,7 @@ use std::time::Instant;
 use common::{rng_seed, SplitMix};
 use half::{bf16, f16};
 use lowp::dot::{exfma, exfma_with, exsdotp, exsdotp_with, exvsum, exvsum_with};
-use lowp::reference::{
-    describe, ref_dot_exact, ref_fused_each, ref_fused_exact, FusedOp, RefFormat, RefValue,
-};
+use lowp::reference::{describe, ref_dot_exact, ref_fused_each, ref_fused_exact, FusedOp, RefFormat, RefValue};
 use lowp::{
     Float4E2M1FN, Float6E2M3FN, Float6E3M2FN, Float8E4M3, Float8E4M3B11FNUZ, Float8E4M3FN, Float8E4M3FNUZ, Float8E5M2,
     Float8E5M2FNUZ, Overflow, Rounding,

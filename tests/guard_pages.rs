@@ -17,8 +17,8 @@ use lowp::block::{BlockMatrix, BlockScaled, BlockVector, Scheme};
 use lowp::bulk::{self, Backend};
 use lowp::dot::{dot_with, Accumulate};
 use lowp::{
-    Float4E2M1FN, Float6E2M3FN, Float6E3M2FN, Float8E4M3, Float8E4M3B11FNUZ, Float8E4M3FN, Float8E4M3FNUZ,
-    Float8E5M2, Float8E5M2FNUZ, LowpFloat, Overflow, Rounding, P16, P32, P8,
+    Float4E2M1FN, Float6E2M3FN, Float6E3M2FN, Float8E4M3, Float8E4M3B11FNUZ, Float8E4M3FN, Float8E4M3FNUZ, Float8E5M2,
+    Float8E5M2FNUZ, LowpFloat, Overflow, Rounding, P16, P32, P8,
 };
 
 /// An anonymous mapping whose last page is `PROT_NONE`; slices handed out end at that page.
@@ -130,7 +130,15 @@ fn bulk_format<T: LowpFloat + Pod>(r: &mut common::SplitMix, backends: &[Backend
         for &b in backends {
             for off in 0..64 {
                 let off_t = off - off % core::mem::size_of::<T>();
-                with_canaries::<T>(n, off_t, T::NAME, |dst| bulk::from_f32_slice_on(b, if off % 2 == 0 { Overflow::NonSaturating } else { Overflow::Saturating }, src, dst).unwrap());
+                with_canaries::<T>(n, off_t, T::NAME, |dst| {
+                    bulk::from_f32_slice_on(
+                        b,
+                        if off % 2 == 0 { Overflow::NonSaturating } else { Overflow::Saturating },
+                        src,
+                        dst,
+                    )
+                    .unwrap()
+                });
                 let off_f = off - off % 4;
                 with_canaries::<f32>(n, off_f, T::NAME, |dst| bulk::to_f32_slice_on(b, csrc, dst).unwrap());
             }
@@ -219,7 +227,17 @@ fn block_quantize_dequantize() {
 fn quantized_gemv() {
     let mut r = common::SplitMix::new(common::rng_seed("guard_pages_gemv"));
     let backends = backends();
-    let schemes = ["vsq-int4-v64", "vsq-int4-v64-s6", "vsq-int8-v32", "int8-per-row", "int4-per-tensor", "mxfp4", "nvfp4", "mxint8", "mxfp8-e4m3"];
+    let schemes = [
+        "vsq-int4-v64",
+        "vsq-int4-v64-s6",
+        "vsq-int8-v32",
+        "int8-per-row",
+        "int4-per-tensor",
+        "mxfp4",
+        "nvfp4",
+        "mxint8",
+        "mxfp8-e4m3",
+    ];
     for name in schemes {
         let s: Scheme = name.parse().unwrap();
         for k in 0..=300 {
@@ -279,7 +297,8 @@ fn guard_page_faults() {
     // SIGSEGV; under AddressSanitizer (scripts/asan.sh) its handler reports the SEGV and aborts.
     let sig = out.status.signal();
     assert!(
-        sig == Some(libc::SIGSEGV) || (sig == Some(libc::SIGABRT) && String::from_utf8_lossy(&out.stderr).contains("SEGV")),
+        sig == Some(libc::SIGSEGV)
+            || (sig == Some(libc::SIGABRT) && String::from_utf8_lossy(&out.stderr).contains("SEGV")),
         "the probe was not stopped by the guard: {out:?}"
     );
 }

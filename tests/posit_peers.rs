@@ -643,7 +643,9 @@ fn fast_posit_p32() {
     run32::<fast_posit::p32>(|t, r, a| {
         check_convert::<fast_posit::p32, fast_posit::p8, 32, 2, 8, 2>(t, r, &r8, a, |x| x.convert());
         check_convert::<fast_posit::p32, fast_posit::p16, 32, 2, 16, 2>(t, r, &r16, a, |x| x.convert());
-        check_convert::<fast_posit::p32, fast_posit::p64, 32, 2, 64, 2>(t, r, &RefPosit::new(64, 2), a, |x| x.convert());
+        check_convert::<fast_posit::p32, fast_posit::p64, 32, 2, 64, 2>(t, r, &RefPosit::new(64, 2), a, |x| {
+            x.convert()
+        });
     });
 }
 

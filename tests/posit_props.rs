@@ -115,7 +115,9 @@ fn posit64_monotone_round_trip_text() {
         assert_eq!(x.next_up().next_down(), if x == P64::max_value() { x.next_down() } else { x });
         let v = x.to_f64();
         if x.to_exact() == lowp::Exact::from_f64(v) {
-            for mode in [Rounding::NearestEven, Rounding::TowardZero, Rounding::Up, Rounding::Down, Rounding::Stochastic(7)] {
+            for mode in
+                [Rounding::NearestEven, Rounding::TowardZero, Rounding::Up, Rounding::Down, Rounding::Stochastic(7)]
+            {
                 assert_eq!(P64::from_f64_with(v, mode, lowp::Overflow::Saturating), x, "{x:?} = {v} under {mode:?}");
             }
         }

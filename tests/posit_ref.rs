@@ -328,8 +328,8 @@ fn posit32_stochastic_in_regime() {
 // Posits of more than 32 bits: posit64 and friends.
 // ---------------------------------------------------------------------------------------------
 
-use lowp::Exact;
 use lowp::reference::RefValue;
+use lowp::Exact;
 use posit64_oracle::{Op as Op64, Oracle64};
 use rug::{Float, Rational};
 
@@ -587,7 +587,8 @@ fn posit64_conversions() {
     let (r32, r16, r644) = (RefPosit::new(32, 2), RefPosit::new(16, 2), RefPosit::new(64, 4));
     let seed = rng_seed("posit64 conversions");
     let mut g = SplitMix::new(seed);
-    let modes = |g: &mut SplitMix| ALL_MODES.iter().copied().chain([Rounding::Stochastic(g.next_u32())]).collect::<Vec<_>>();
+    let modes =
+        |g: &mut SplitMix| ALL_MODES.iter().copied().chain([Rounding::Stochastic(g.next_u32())]).collect::<Vec<_>>();
     let mut codes: Vec<u64> = (0..3000).map(|i| wide_code(&mut g, 64, i)).collect();
     codes.extend(wide_edges(64));
     for &a in &codes {
@@ -651,8 +652,16 @@ fn posit64_conversions() {
         let u = g.next_u64() >> (g.next_u64() % 64);
         let w = ((g.next_u64() as i128) << 64 | g.next_u64() as i128) >> (g.next_u64() % 128);
         for mode in modes(&mut g) {
-            assert_eq!(code(P::from_f64_with(v, mode, Overflow::Saturating)), r.from_f64(v, mode), "from_f64({v:e}) {mode:?}");
-            assert_eq!(code(P::from_f32_with(f, mode, Overflow::Saturating)), r.from_f64(f as f64, mode), "from_f32({f:e}) {mode:?}");
+            assert_eq!(
+                code(P::from_f64_with(v, mode, Overflow::Saturating)),
+                r.from_f64(v, mode),
+                "from_f64({v:e}) {mode:?}"
+            );
+            assert_eq!(
+                code(P::from_f32_with(f, mode, Overflow::Saturating)),
+                r.from_f64(f as f64, mode),
+                "from_f32({f:e}) {mode:?}"
+            );
             let want = r.round(&num(Rational::from(k)), mode, Overflow::Saturating);
             assert_eq!(code(P::from_i64_with(k, mode, Overflow::Saturating)), want, "from_i64({k}) {mode:?}");
             let want = r.round(&num(Rational::from(u)), mode, Overflow::Saturating);
@@ -667,7 +676,11 @@ fn posit64_conversions() {
         // (sig + 1/2) · 2^exp has the same rounding as every δ in (0, 1) at ≤ 62 bits.
         let q = Rational::from(2 * sig as u128 + 1) << (exp - 1);
         let mode = ALL_MODES[(i % 4) as usize];
-        assert_eq!(code(P::round_exact(x, mode, Overflow::Saturating)), r.round(&num(q), mode, Overflow::Saturating), "{x:?} {mode:?}");
+        assert_eq!(
+            code(P::round_exact(x, mode, Overflow::Saturating)),
+            r.round(&num(q), mode, Overflow::Saturating),
+            "{x:?} {mode:?}"
+        );
     }
 }
 

@@ -154,7 +154,16 @@ pub(crate) fn encode_parts(neg: bool, scale: i32, frac: u64, sticky: bool, n: u3
 /// folds away.)
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn encode_parts_low(neg: bool, scale: i32, frac: u64, low: u64, sticky: bool, n: u32, es: u32, mode: Rounding) -> u64 {
+pub(crate) fn encode_parts_low(
+    neg: bool,
+    scale: i32,
+    frac: u64,
+    low: u64,
+    sticky: bool,
+    n: u32,
+    es: u32,
+    mode: Rounding,
+) -> u64 {
     debug_assert!(frac >> (62 - es) == 1);
     let mask = u64::MAX >> (64 - n);
     let maxpos = (1u64 << (n - 1)) - 1;
@@ -185,9 +194,15 @@ pub(crate) fn encode_parts_low(neg: bool, scale: i32, frac: u64, low: u64, stick
             // powers of two more than one binade apart and the bit string is not linear in the
             // value: stochastic rounding is decided in value space there, so that it stays
             // unbiased (E[round(x)] = x). (`frac` holds every bit but δ, so only `sticky` is δ.)
-            Rounding::Stochastic(r) if sh + 2 + es > n - 1 => {
-                stochastic_in_value_space(kept, n, es, (frac as u128) << 64 | low as u128, scale - 126 + es as i32, sticky, r)
-            }
+            Rounding::Stochastic(r) if sh + 2 + es > n - 1 => stochastic_in_value_space(
+                kept,
+                n,
+                es,
+                (frac as u128) << 64 | low as u128,
+                scale - 126 + es as i32,
+                sticky,
+                r,
+            ),
             // Nearest-even: the sticky flag and the kept bit go into the last bit of `rest`
             // (zero). That changes nothing but the exact tie rest = ½, which becomes "above ½"
             // when either is set — precisely the cases where the core rounds a tie up — so the
@@ -612,7 +627,11 @@ where
     if N > 32 {
         return crate::dot::exfma_with(a, b, c, Rounding::NearestEven, Overflow::Saturating);
     }
-    Posit::round_exact(Exact::fma(a.to_exact(), b.to_exact(), c.to_exact()), Rounding::NearestEven, Overflow::Saturating)
+    Posit::round_exact(
+        Exact::fma(a.to_exact(), b.to_exact(), c.to_exact()),
+        Rounding::NearestEven,
+        Overflow::Saturating,
+    )
 }
 
 macro_rules! posit_binop {

@@ -189,7 +189,12 @@ where
     /// ```
     #[inline]
     pub const fn new() -> Self {
-        Quire { limbs: <<Width<N> as WidthStorage>::QuireLimbs as QuireLimbs>::ZERO, nar: false, overflow: false, _posit: PhantomData }
+        Quire {
+            limbs: <<Width<N> as WidthStorage>::QuireLimbs as QuireLimbs>::ZERO,
+            nar: false,
+            overflow: false,
+            _posit: PhantomData,
+        }
     }
 
     /// Reset to zero (also clears NaR and overflow).
