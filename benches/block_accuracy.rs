@@ -27,7 +27,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use lowp::block::{BlockMatrix, ErrorStats, Outer, ScaleEncoding, ScaleRule, Scheme};
-use lowp::rng::SplitMix64;
 use plotters::prelude::*;
 
 /// The generator's seed (printed, and written to the results).
@@ -70,30 +69,12 @@ impl Dist {
 }
 
 /// Uniform in (0, 1): never 0, never 1.
-fn open01(rng: &mut SplitMix64) -> f64 {
-    ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-}
-
-/// Standard normals by Box–Muller, both outputs of each pair used.
-struct Normals {
-    rng: SplitMix64,
-    spare: Option<f64>,
-}
-
-impl Normals {
-    fn next(&mut self) -> f64 {
-        if let Some(z) = self.spare.take() {
-            return z;
-        }
-        let r = (-2.0 * open01(&mut self.rng).ln()).sqrt();
-        let t = 2.0 * std::f64::consts::PI * open01(&mut self.rng);
-        self.spare = Some(r * t.sin());
-        r * t.cos()
-    }
-}
+#[path = "common/samples.rs"]
+mod samples;
+use samples::{open01, Normals};
 
 fn sample(dist: Dist, n: usize, seed: u64) -> Vec<f32> {
-    let mut g = Normals { rng: SplitMix64::new(seed), spare: None };
+    let mut g = Normals::new(seed);
     (0..n)
         .map(|_| {
             let v = match dist {

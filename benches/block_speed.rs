@@ -24,7 +24,6 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use half::f16;
 use half::slice::HalfFloatSliceExt;
 use lowp::block::{BlockScaled, BlockVector, Scheme};
-use lowp::rng::SplitMix64;
 
 /// Elements per vector.
 const N: usize = 1 << 20;
@@ -32,20 +31,9 @@ const SEED: u64 = 0x0b10_c5ca_1ed0_5eed;
 
 const SCHEMES: [&str; 4] = ["vsq-int4-v64", "mxfp4", "nvfp4", "vsq-int4-v64-s6"];
 
-/// `n` standard normals as `f32` (Box–Muller, both outputs used).
-fn normals(n: usize, seed: u64) -> Vec<f32> {
-    let mut r = SplitMix64::new(seed);
-    let mut open01 = move || ((r.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-    let mut v = Vec::with_capacity(n + 1);
-    while v.len() < n {
-        let m = (-2.0 * open01().ln()).sqrt();
-        let t = 2.0 * std::f64::consts::PI * open01();
-        v.push((m * t.cos()) as f32);
-        v.push((m * t.sin()) as f32);
-    }
-    v.truncate(n);
-    v
-}
+#[path = "common/samples.rs"]
+mod samples;
+use samples::normals;
 
 fn quantize(c: &mut Criterion) {
     let x = normals(N, SEED);

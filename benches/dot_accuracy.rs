@@ -39,7 +39,6 @@ use std::time::Instant;
 
 use half::{bf16, f16};
 use lowp::dot::{dot_with, Accumulate};
-use lowp::rng::SplitMix64;
 use lowp::{Float4E2M1FN, Float6E2M3FN, Float6E3M2FN, Float8E4M3FN, Float8E5M2, LowpFloat, Overflow, Rounding};
 use plotters::prelude::*;
 use rug::Float;
@@ -81,29 +80,12 @@ impl Dist {
     }
 }
 
-fn open01(rng: &mut SplitMix64) -> f64 {
-    ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-}
-
-struct Normals {
-    rng: SplitMix64,
-    spare: Option<f64>,
-}
-
-impl Normals {
-    fn next(&mut self) -> f64 {
-        if let Some(z) = self.spare.take() {
-            return z;
-        }
-        let r = (-2.0 * open01(&mut self.rng).ln()).sqrt();
-        let t = 2.0 * std::f64::consts::PI * open01(&mut self.rng);
-        self.spare = Some(r * t.sin());
-        r * t.cos()
-    }
-}
+#[path = "common/samples.rs"]
+mod samples;
+use samples::Normals;
 
 fn sample(dist: Dist, n: usize, seed: u64) -> Vec<f64> {
-    let mut g = Normals { rng: SplitMix64::new(seed), spare: None };
+    let mut g = Normals::new(seed);
     (0..n)
         .map(|_| match dist {
             Dist::Normal => g.next(),

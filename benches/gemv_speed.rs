@@ -18,7 +18,6 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use lowp::block::{BlockMatrix, Scheme};
 use lowp::kernels::{MinifloatMatrix, QuantizedActivations, RowScale};
 use lowp::minifloat::E4M3FN;
-use lowp::rng::SplitMix64;
 
 const N: usize = 4096;
 const SEED: u64 = 0x6e3f_5eed_0dd5_0001;
@@ -26,19 +25,9 @@ const SEED: u64 = 0x6e3f_5eed_0dd5_0001;
 const COLD_BYTES: usize = 96 << 20;
 const SCHEMES: [&str; 6] = ["vsq-int4-v64", "vsq-int4-v64-s6", "mxfp4", "nvfp4", "int8-per-row", "mxfp8-e4m3"];
 
-fn normals(n: usize, seed: u64) -> Vec<f32> {
-    let mut r = SplitMix64::new(seed);
-    let mut open01 = move || ((r.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-    let mut v = Vec::with_capacity(n + 1);
-    while v.len() < n {
-        let m = (-2.0 * open01().ln()).sqrt();
-        let t = 2.0 * std::f64::consts::PI * open01();
-        v.push((m * t.cos()) as f32);
-        v.push((m * t.sin()) as f32);
-    }
-    v.truncate(n);
-    v
-}
+#[path = "common/samples.rs"]
+mod samples;
+use samples::normals;
 
 fn bytes_of(w: &BlockMatrix) -> usize {
     w.codes().len() + w.scales().len() + 4 * w.row_scales().len()

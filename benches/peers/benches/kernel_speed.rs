@@ -38,7 +38,6 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 #[cfg(not(feature = "kernels"))]
 use lowp::block::BlockScaled;
 use lowp::block::{BlockMatrix, Scheme};
-use lowp::rng::SplitMix64;
 #[cfg(not(feature = "kernels"))]
 use lowp::Float8E4M3FN;
 
@@ -51,20 +50,9 @@ const SEED: u64 = 0x6b65_726e_656c_5eed;
 // ---------------------------------------------------------------------------------------------
 // Data
 
-/// `n` standard normals as `f32` (Box–Muller on SplitMix64), as in the other benches.
-fn normals(n: usize, seed: u64) -> Vec<f32> {
-    let mut r = SplitMix64::new(seed);
-    let mut open01 = move || ((r.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-    let mut v = Vec::with_capacity(n + 1);
-    while v.len() < n {
-        let m = (-2.0 * open01().ln()).sqrt();
-        let t = 2.0 * std::f64::consts::PI * open01();
-        v.push((m * t.cos()) as f32);
-        v.push((m * t.sin()) as f32);
-    }
-    v.truncate(n);
-    v
-}
+#[path = "../../common/samples.rs"]
+mod samples;
+use samples::normals;
 
 // ---------------------------------------------------------------------------------------------
 // f32 dot and streaming read (runtime-dispatched AVX-512 / AVX2+FMA, portable fallback)
