@@ -40,6 +40,8 @@ mod ieee;
 #[cfg(feature = "std")]
 pub mod kernels;
 pub mod minifloat;
+#[cfg(feature = "std")]
+pub mod nn;
 mod num;
 pub mod posit;
 pub mod rng;

@@ -1,0 +1,20 @@
+//! Quantized inference for small convolutional networks: a graph of layers imported from ONNX
+//! (feature `onnx`), run in any format of the crate on the [`crate::kernels`] GEMM kernels.
+//!
+//! The pieces:
+//! - [`Tensor`]: a dense row-major `f32` array with a shape (`NCHW` for images);
+//! - [`Graph`]: the layers ([`Op`]) in execution order over numbered values, as imported (with
+//!   BatchNormalization already folded into the preceding convolution and shape-computing
+//!   subgraphs folded into constant `Reshape` targets);
+//! - [`idx`]: the (gzipped) IDX reader for MNIST-style data sets such as Fashion-MNIST.
+//!
+//! Every error is a typed [`NnError`]; nothing here panics on user input (a corrupt model, a
+//! wrong input shape, NaN inputs).
+
+mod error;
+mod graph;
+mod tensor;
+
+pub use error::NnError;
+pub use graph::{BinaryOp, Graph, Node, Op, Operand, ValueId};
+pub use tensor::Tensor;
