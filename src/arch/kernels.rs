@@ -394,3 +394,30 @@ kernel_multiversion! {
     /// [`e8m0_scales_body`] on a chosen backend.
     fn e8m0_scales(codes: &[u8], factor: f32, out: &mut [f32]) = e8m0_scales_body;
 }
+
+/// One 16-row panel of [`crate::kernels::DenseMatrix`] against `x.len() / k` activation
+/// vectors: `acc = bias`, `acc = fma(w[k][lane], x_j[k], acc)` in increasing `k`, then the
+/// first `nr` lanes go to `y[j * y_stride + lane]`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn dense_panel_body(w: &[f32], bias: &[f32], x: &[f32], k: usize, y: &mut [f32], y_stride: usize, nr: usize) {
+    const P: usize = crate::kernels::DENSE_PANEL;
+    let m = x.len().checked_div(k).unwrap_or(0);
+    for j in 0..m {
+        let xj = &x[j * k..(j + 1) * k];
+        let mut acc = [0f32; P];
+        acc.copy_from_slice(&bias[..P]);
+        for (kk, &xv) in xj.iter().enumerate() {
+            let wk = &w[kk * P..(kk + 1) * P];
+            for l in 0..P {
+                acc[l] = wk[l].mul_add(xv, acc[l]);
+            }
+        }
+        y[j * y_stride..j * y_stride + nr].copy_from_slice(&acc[..nr]);
+    }
+}
+
+kernel_multiversion! {
+    /// [`dense_panel_body`] on a chosen backend.
+    fn dense_panel(w: &[f32], bias: &[f32], x: &[f32], k: usize, y: &mut [f32], y_stride: usize, nr: usize) = dense_panel_body;
+}

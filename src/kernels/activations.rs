@@ -207,6 +207,9 @@ impl QuantizedActivations {
             xf: vec![],
         };
         let Some(scheme) = format.scheme() else {
+            if format != ActivationFormat::F32 {
+                return Err(KernelError::Unsupported { reason: "no INT8 block scheme has this vector length" });
+            }
             a.xf = x.to_vec();
             return Ok(a);
         };
@@ -248,6 +251,64 @@ impl QuantizedActivations {
                 for b in 0..nblocks {
                     a.sx[r * nb_pad + b] = f32::from_le_bytes([sc[4 * b], sc[4 * b + 1], sc[4 * b + 2], sc[4 * b + 3]]);
                 }
+            }
+        }
+        Ok(a)
+    }
+
+    /// Static (calibrated) INT8 activations: every vector of [`ActivationFormat::Int8`] gets the
+    /// same given `scale`, and each code is `x / scale` rounded to the nearest integer (ties to
+    /// even) and clamped to `[-127, 127]` — the per-tensor activation quantization of static
+    /// post-training quantization (a scale calibrated once, for example `amax / 127` over a
+    /// calibration set). The quotient is taken in `f64` and rounded once, which gives the
+    /// correctly rounded code (an `f32` quotient is never within `2^-46` of a half-integer
+    /// without being one).
+    ///
+    /// Errors as [`new`](Self::new), plus [`KernelError::Unsupported`] for another format or a
+    /// scale that is not finite and positive.
+    ///
+    /// ```
+    /// use lowp::kernels::{ActivationFormat, QuantizedActivations};
+    /// let f = ActivationFormat::Int8 { vector_len: 8 };
+    /// let q = QuantizedActivations::with_scale(f, &[0.25, 0.75, -1.0, 100.0], 1, 0.5).unwrap();
+    /// assert_eq!(q.dequantize(0), vec![0.0, 1.0, -1.0, 63.5]);   // 0.5 → 0 (tie to even), 200 → 127
+    /// assert!(QuantizedActivations::with_scale(f, &[1.0; 4], 1, 0.0).is_err());
+    /// // A vector length no INT8 scheme takes is refused, not silently run in f32:
+    /// assert!(QuantizedActivations::with_scale(ActivationFormat::Int8 { vector_len: 0 }, &[1.0], 1, 1.0).is_err());
+    /// ```
+    pub fn with_scale(
+        format: ActivationFormat,
+        x: &[f32],
+        m: usize,
+        scale: f32,
+    ) -> Result<QuantizedActivations, KernelError> {
+        let ActivationFormat::Int8 { vector_len: v } = format else {
+            return Err(KernelError::Unsupported { reason: "static scales are for one-level INT8 activations" });
+        };
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(KernelError::Unsupported { reason: "a static activation scale must be finite and positive" });
+        }
+        // The shape and value checks, and the buffers, as for dynamic scales (on zeros).
+        let zeros = vec![0f32; x.len()];
+        let mut a = QuantizedActivations::new_on(Backend::Portable, format, &zeros, m)?;
+        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+            return Err(KernelError::NonFinite { index: i, value: x[i] });
+        }
+        let (k, nb_pad, stride) = (a.k, a.nb_pad, a.stride);
+        if k == 0 {
+            return Ok(a);
+        }
+        for (r, row) in x.chunks_exact(k).enumerate() {
+            let q = &mut a.q[r * stride..(r + 1) * stride];
+            let qs = &mut a.qs[r * stride..(r + 1) * stride];
+            for (i, &xv) in row.iter().enumerate() {
+                let c = (xv as f64 / scale as f64).round_ties_even().clamp(-127.0, 127.0) as i8;
+                q[i] = c;
+                qs[split_index(i)] = c;
+            }
+            for b in 0..a.nblocks {
+                a.xsum[r * nb_pad + b] = q[b * v..(b + 1) * v].iter().map(|&c| c as i32).sum();
+                a.sx[r * nb_pad + b] = scale;
             }
         }
         Ok(a)

@@ -80,10 +80,13 @@
 //! split across threads (the same bits: every output is computed as above).
 
 mod activations;
+mod dense;
 mod float;
 mod int;
 
 pub use activations::{ActivationFormat, QuantizedActivations, MAX_VECTOR_LEN};
+pub use dense::DenseMatrix;
+pub(crate) use dense::PANEL as DENSE_PANEL;
 pub use float::{MinifloatMatrix, RowScale};
 
 use core::fmt;
