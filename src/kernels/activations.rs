@@ -185,6 +185,9 @@ impl QuantizedActivations {
         if v > MAX_VECTOR_LEN {
             return Err(KernelError::Unsupported { reason: "vectors longer than 65536 elements" });
         }
+        if v == 0 {
+            return Err(KernelError::Unsupported { reason: "no INT8 block scheme has this vector length" });
+        }
         if let Some(i) = x.iter().position(|v| !v.is_finite()) {
             return Err(KernelError::NonFinite { index: i, value: x[i] });
         }
