@@ -20,7 +20,7 @@ fn data_error(r: Result<Tensor, NnError>) -> String {
 /// A `.npy` v1.0 file with the given header dict (padded to `align` bytes) and data bytes.
 fn npy(dict: &str, align: usize, data: &[u8]) -> Vec<u8> {
     let mut h = dict.to_string();
-    while (10 + h.len() + 1) % align != 0 {
+    while !(10 + h.len() + 1).is_multiple_of(align) {
         h.push(' ');
     }
     h.push('\n');
