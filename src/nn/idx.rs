@@ -308,11 +308,16 @@ impl Dataset {
     /// Loads a split of Fashion-MNIST from [`FASHION_MNIST_DIR`], where the Debian package
     /// `dataset-fashion-mnist` puts it; the error for a missing file says to install it.
     ///
-    /// ```no_run
-    /// use lowp::nn::idx::{Dataset, Split};
-    /// let test = Dataset::fashion_mnist(Split::Test, Some(100)).unwrap();
-    /// assert_eq!(test.images.shape(), &[100, 1, 28, 28]);
-    /// assert_eq!(test.labels[0], 9); // an ankle boot
+    /// ```
+    /// use lowp::nn::idx::{Dataset, Split, FASHION_MNIST_DIR};
+    /// if std::path::Path::new(FASHION_MNIST_DIR).is_dir() {
+    ///     let test = Dataset::fashion_mnist(Split::Test, Some(100)).unwrap();
+    ///     assert_eq!(test.images.shape(), &[100, 1, 28, 28]);
+    ///     assert_eq!((test.labels[0], test.classes), (9, 10)); // an ankle boot; ten classes
+    /// } else {
+    ///     let e = Dataset::fashion_mnist(Split::Test, None).unwrap_err();
+    ///     assert!(e.to_string().contains("apt-get install dataset-fashion-mnist"));
+    /// }
     /// ```
     pub fn fashion_mnist(split: Split, limit: Option<usize>) -> Result<Dataset, NnError> {
         Self::from_dir_hint(Path::new(FASHION_MNIST_DIR), split, limit, " (apt-get install dataset-fashion-mnist)")
