@@ -6,13 +6,18 @@
 //! - [`Graph`]: the layers ([`Op`]) in execution order over numbered values, as imported (with
 //!   BatchNormalization already folded into the preceding convolution and shape-computing
 //!   subgraphs folded into constant `Reshape` targets);
-//! - [`idx`]: the (gzipped) IDX reader for MNIST-style data sets such as Fashion-MNIST.
+//! - [`idx`]: the (gzipped) IDX reader for MNIST-style data sets such as Fashion-MNIST, and
+//!   the labelled-image [`idx::Dataset`] (feature `data`);
+//! - [`npy`]: NumPy `.npy` files of `f32`, to exchange logits with other runtimes.
 //!
 //! Every error is a typed [`NnError`]; nothing here panics on user input (a corrupt model, a
 //! wrong input shape, NaN inputs).
 
 mod error;
 mod graph;
+#[cfg(feature = "data")]
+pub mod idx;
+pub mod npy;
 mod tensor;
 
 pub use error::NnError;

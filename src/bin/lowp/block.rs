@@ -3,7 +3,7 @@
 //! file, with a progress bar).
 
 use std::fmt::Write as _;
-use std::io::{self, IsTerminal, Write};
+use std::io::Write;
 
 use lowp::block::io::SafetensorsFile;
 use lowp::block::{
@@ -178,47 +178,6 @@ e4m3 or e8m0 block scales",
     Ok(())
 }
 
-/// A progress bar on stderr, drawn only when stderr is a terminal.
-struct Progress {
-    on: bool,
-    total: u64,
-    done: u64,
-    drawn: Option<(u64, String)>,
-}
-
-impl Progress {
-    const WIDTH: usize = 30;
-
-    fn new(total: u64) -> Progress {
-        Progress { on: total >= 1 << 20 && io::stderr().is_terminal(), total: total.max(1), done: 0, drawn: None }
-    }
-
-    fn show(&mut self, label: &str) {
-        if !self.on {
-            return;
-        }
-        let pct = self.done * 100 / self.total;
-        if self.drawn.as_ref().is_some_and(|(p, l)| *p == pct && l == label) {
-            return;
-        }
-        let fill = (self.done * Self::WIDTH as u64 / self.total) as usize;
-        let bar: String = "#".repeat(fill) + &" ".repeat(Self::WIDTH - fill);
-        let label: String = label.chars().take(50).collect();
-        let _ = write!(io::stderr(), "\r[{bar}] {pct:>3}%  {label:<50}");
-        self.drawn = Some((pct, label));
-    }
-
-    fn advance(&mut self, n: u64) {
-        self.done += n;
-    }
-
-    fn finish(&mut self) {
-        if self.on && self.drawn.is_some() {
-            let _ = write!(io::stderr(), "\r{:w$}\r", "", w = Self::WIDTH + 60);
-        }
-    }
-}
-
 /// Per-scheme totals for the summary.
 #[derive(Clone, Copy, Default)]
 struct Totals {
@@ -265,7 +224,9 @@ pub(crate) fn cmd_analyze(out: &mut Out, path: &std::path::Path, schemes: &[Sche
     }
     skipped.extend(file.skipped().iter().map(ToString::to_string));
     let total: u64 = todo.iter().map(|&i| file.shape(i).iter().product::<usize>() as u64 * schemes.len() as u64).sum();
-    let mut progress = Progress::new(total);
+    // Small files finish before a bar would say anything.
+    let progress =
+        if total >= 1 << 20 { crate::progress::bar(total, "analyze") } else { indicatif::ProgressBar::hidden() };
     let head = ["tensor", "dtype", "shape", "scheme", "bits/element", "SQNR dB", "max abs err", "rel RMS err"];
     let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
     let mut totals = vec![Totals::default(); schemes.len()];
@@ -279,7 +240,7 @@ pub(crate) fn cmd_analyze(out: &mut Out, path: &std::path::Path, schemes: &[Sche
         let shape = shape.join("x");
         let signal: f64 = t.data.iter().map(|&x| x as f64 * x as f64).sum();
         for (s, tot) in schemes.iter().zip(totals.iter_mut()) {
-            progress.show(&format!("{} {s}", t.name));
+            progress.set_message(format!("{} {s}", t.name));
             let mut row = vec![t.name.clone(), t.dtype.to_string(), shape.clone(), s.to_string()];
             match BlockMatrix::quantize(s, &t.data, r, c) {
                 Ok(m) => {
@@ -314,10 +275,10 @@ pub(crate) fn cmd_analyze(out: &mut Out, path: &std::path::Path, schemes: &[Sche
                 }
             }
             rows.push(row);
-            progress.advance(t.len() as u64);
+            progress.inc(t.len() as u64);
         }
     }
-    progress.finish();
+    progress.finish_and_clear();
     if todo.is_empty() {
         writeln!(
             out,

@@ -10,7 +10,10 @@
 //! * `formats`: `formats` and `explain`;
 //! * `codes`: `encode`, `decode` and `op` on one format;
 //! * `mixed`: `op … --to DST`, the mixed-precision operations;
-//! * `block`: `formats --block`, `quantize` and `analyze`.
+//! * `block`: `formats --block`, `quantize` and `analyze`;
+//! * `progress`: the progress bars on stderr (indicatif, only on a terminal);
+//! * `sweep`: the accuracy-sweep report of `infer` (markdown, CSV, SVG);
+//! * `json`: flat JSON objects for `--json` output.
 
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
@@ -23,7 +26,10 @@ mod block;
 mod codes;
 mod formats;
 mod io;
+mod json;
 mod mixed;
+mod progress;
+mod sweep;
 
 use args::{Cli, Command, OpArg, RoundingArg};
 use block::{cmd_analyze, cmd_block_schemes, cmd_quantize};
