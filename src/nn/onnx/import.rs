@@ -282,6 +282,7 @@ impl<'a> Importer<'a> {
                 if b.shape.len() != 2 {
                     return Err(cx.unsup(format!("MatMul by a constant of shape {:?}; only 2-D is supported", b.shape)));
                 }
+                finite(&b.name, w)?;
                 let (k, o) = (b.shape[0], b.shape[1]);
                 let xs = self.shape_of(x);
                 let shape = linear_shape(&cx, &xs, k, o)?;
@@ -350,7 +351,14 @@ impl<'a> Importer<'a> {
                 let s = self.shape_of(x);
                 let axis = cx.int("axis", 1)?;
                 let axis = match &s {
-                    Some(d) => norm_axis(axis, d.len() + 1).ok_or_else(|| cx.bad(format!("axis {axis} out of range")))?,
+                    Some(d) => {
+                        let r = d.len() as i64;
+                        let a = if axis < 0 { axis + r } else { axis };
+                        if !(0..=r).contains(&a) {
+                            return Err(cx.bad(format!("axis {axis} out of range for rank {r}")));
+                        }
+                        a as usize
+                    }
                     None if axis >= 0 => axis as usize,
                     None => return Err(cx.unsup("negative axis on an input of unknown rank")),
                 };
