@@ -258,7 +258,13 @@ impl Const {
     }
 
     /// Picks `indices` (already non-negative and in range) along `axis`.
-    pub(super) fn gather(&self, axis: usize, indices: &[usize], idx_shape: &[usize], name: &str) -> Result<Const, String> {
+    pub(super) fn gather(
+        &self,
+        axis: usize,
+        indices: &[usize],
+        idx_shape: &[usize],
+        name: &str,
+    ) -> Result<Const, String> {
         let outer: usize = self.shape[..axis].iter().product();
         let inner: usize = self.shape[axis + 1..].iter().product();
         let dim = self.shape[axis];
@@ -293,9 +299,7 @@ impl Const {
         let mut shape = first.shape.clone();
         shape[axis] = 0;
         for p in parts {
-            if p.shape.len() != rank
-                || p.shape.iter().enumerate().any(|(i, &d)| i != axis && d != first.shape[i])
-            {
+            if p.shape.len() != rank || p.shape.iter().enumerate().any(|(i, &d)| i != axis && d != first.shape[i]) {
                 return Err(format!("shapes {:?} and {:?} do not concatenate on axis {axis}", first.shape, p.shape));
             }
             shape[axis] = shape[axis].checked_add(p.shape[axis]).ok_or("the result is too large")?;
@@ -313,10 +317,12 @@ impl Const {
         }
         let chunks: Vec<usize> = parts.iter().map(|p| p.shape[axis..].iter().product()).collect();
         let data = if parts.iter().all(|p| matches!(p.data, Data::F32(_))) {
-            let v: Vec<&[f32]> = parts.iter().map(|p| if let Data::F32(v) = &p.data { &v[..] } else { &[][..] }).collect();
+            let v: Vec<&[f32]> =
+                parts.iter().map(|p| if let Data::F32(v) = &p.data { &v[..] } else { &[][..] }).collect();
             Data::F32(join(&v, &chunks, outer))
         } else if parts.iter().all(|p| matches!(p.data, Data::I64(_))) {
-            let v: Vec<&[i64]> = parts.iter().map(|p| if let Data::I64(v) = &p.data { &v[..] } else { &[][..] }).collect();
+            let v: Vec<&[i64]> =
+                parts.iter().map(|p| if let Data::I64(v) = &p.data { &v[..] } else { &[][..] }).collect();
             Data::I64(join(&v, &chunks, outer))
         } else {
             return Err("operands of different element types (float and integer)".into());

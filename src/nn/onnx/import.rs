@@ -41,7 +41,11 @@ enum POp {
     Input,
     Op(Op),
     /// BatchNormalization: `y = (x - mean) * scale + beta` with `scale = γ/√(var+ε)` in f64.
-    Bn { scale: Vec<f64>, mean: Vec<f64>, beta: Vec<f64> },
+    Bn {
+        scale: Vec<f64>,
+        mean: Vec<f64>,
+        beta: Vec<f64>,
+    },
     /// A Linear from MatMul, bias still open for a following Add.
     MatMul(Linear),
     /// Replaced by another pending layer's value (after a fusion).
@@ -119,7 +123,8 @@ impl<'a> Importer<'a> {
                 input.name, tt.elem_type
             )));
         }
-        let shape = tt.shape.as_ref().ok_or_else(|| model(format!("input `{}` has no shape (unknown rank)", input.name)))?;
+        let shape =
+            tt.shape.as_ref().ok_or_else(|| model(format!("input `{}` has no shape (unknown rank)", input.name)))?;
         let mut input_shape = Vec::new();
         let mut dims = Vec::new();
         for (axis, d) in shape.dim.iter().enumerate() {
@@ -150,7 +155,10 @@ impl<'a> Importer<'a> {
         for (i, n) in nodes.iter().enumerate() {
             for o in n.output.iter().filter(|o| !o.is_empty()) {
                 if self.inits.contains_key(o.as_str()) || self.env.contains_key(o.as_str()) {
-                    return Err(model(format!("node `{}` writes `{o}`, which is an initializer or the input", node_name(n, i))));
+                    return Err(model(format!(
+                        "node `{}` writes `{o}`, which is an initializer or the input",
+                        node_name(n, i)
+                    )));
                 }
                 if producer.insert(o.as_str(), i).is_some() {
                     return Err(model(format!("value `{o}` is written by more than one node")));
@@ -372,7 +380,8 @@ impl<'a> Importer<'a> {
                 let s = self.shape_of(x);
                 let axis = cx.int("axis", if self.opset >= 13 { -1 } else { 1 })?;
                 let rank = s.as_ref().map(Vec::len).ok_or_else(|| cx.unsup("input of unknown rank"))?;
-                let axis = norm_axis(axis, rank).ok_or_else(|| cx.bad(format!("axis {axis} out of range for rank {rank}")))?;
+                let axis =
+                    norm_axis(axis, rank).ok_or_else(|| cx.bad(format!("axis {axis} out of range for rank {rank}")))?;
                 if self.opset < 13 && axis + 1 != rank {
                     return Err(cx.unsup("opset < 13 Softmax over other than the last axis (2-D coercion)"));
                 }
@@ -427,7 +436,11 @@ impl<'a> Importer<'a> {
                         let mut c = c.clone().cast(to_float, out_name).map_err(|w| cx.bad(w))?;
                         if let (Data::F32(v), 10 | 16) = (&mut c.data, to) {
                             for x in v.iter_mut() {
-                                *x = if to == 10 { half::f16::from_f32(*x).to_f32() } else { half::bf16::from_f32(*x).to_f32() };
+                                *x = if to == 10 {
+                                    half::f16::from_f32(*x).to_f32()
+                                } else {
+                                    half::bf16::from_f32(*x).to_f32()
+                                };
                             }
                         }
                         Val::Const(c)
@@ -449,7 +462,8 @@ impl<'a> Importer<'a> {
                 let perm: Vec<usize> = match cx.ints("perm")? {
                     None => (0..rank).rev().collect(),
                     Some(p) => {
-                        let p: Vec<usize> = p.iter().filter_map(|&v| usize::try_from(v).ok()).filter(|&v| v < rank).collect();
+                        let p: Vec<usize> =
+                            p.iter().filter_map(|&v| usize::try_from(v).ok()).filter(|&v| v < rank).collect();
                         let mut seen = p.clone();
                         seen.sort_unstable();
                         seen.dedup();
@@ -475,11 +489,16 @@ impl<'a> Importer<'a> {
         let w = cx.const_in(ins, 1)?;
         let wd = cx.floats(w)?;
         if w.shape.len() != 4 {
-            return Err(cx.unsup(format!("weight `{}` of shape {:?}: only 2-D convolutions are supported", w.name, w.shape)));
+            return Err(
+                cx.unsup(format!("weight `{}` of shape {:?}: only 2-D convolutions are supported", w.name, w.shape))
+            );
         }
         let (c_out, c_in_g, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3]);
         if c_out == 0 || c_in_g == 0 || kh == 0 || kw == 0 {
-            return Err(NnError::Shape(format!("node `{}`: weight `{}` has an empty shape {:?}", cx.name, w.name, w.shape)));
+            return Err(NnError::Shape(format!(
+                "node `{}`: weight `{}` has an empty shape {:?}",
+                cx.name, w.name, w.shape
+            )));
         }
         finite(&w.name, wd)?;
         let bias = match ins.get(2) {
@@ -498,7 +517,7 @@ impl<'a> Importer<'a> {
             _ => vec![0.0; c_out],
         };
         let groups = cx.int("group", 1)?;
-        if groups < 1 || groups > MAX_ATTR {
+        if !(1..=MAX_ATTR).contains(&groups) {
             return Err(cx.bad(format!("group {groups} out of range")));
         }
         let groups = groups as usize;
@@ -566,7 +585,11 @@ impl<'a> Importer<'a> {
         let xs = self.shape_of(x);
         if let Some(d) = &xs {
             if d.len() < 2 {
-                return Err(NnError::Shape(format!("node `{}`: input of rank {} has no channel axis", cx.name, d.len())));
+                return Err(NnError::Shape(format!(
+                    "node `{}`: input of rank {} has no channel axis",
+                    cx.name,
+                    d.len()
+                )));
             }
             if let Dim::Known(c) = d[1] {
                 if c as usize != ch {
@@ -629,7 +652,9 @@ impl<'a> Importer<'a> {
                 _ => false,
             };
             if !fits {
-                return Err(cx.unsup(format!("C `{}` of shape {:?}; only [{o}], [1, {o}] or a scalar", c.name, c.shape)));
+                return Err(
+                    cx.unsup(format!("C `{}` of shape {:?}; only [{o}], [1, {o}] or a scalar", c.name, c.shape))
+                );
             }
             for (i, b) in bias.iter_mut().enumerate() {
                 *b = beta * cd[if cd.len() == 1 { 0 } else { i }];
@@ -700,7 +725,13 @@ impl<'a> Importer<'a> {
             Val::Const(c) => {
                 let known: Vec<i64> = target
                     .iter()
-                    .map(|d| if let Dim::Known(v) = d { Ok(*v) } else { Err(cx.unsup("reshaping a constant to a free shape")) })
+                    .map(|d| {
+                        if let Dim::Known(v) = d {
+                            Ok(*v)
+                        } else {
+                            Err(cx.unsup("reshaping a constant to a free shape"))
+                        }
+                    })
                     .collect::<Result<_, _>>()?;
                 let cs: Vec<Dim> = c.shape.iter().map(|&d| Dim::Known(d as i64)).collect();
                 let out = reshape_dims(&Some(cs), &known).map_err(|w| cx.bad(w))?.unwrap_or_default();
@@ -726,7 +757,9 @@ impl<'a> Importer<'a> {
                             )))
                         }
                         Dim::Unknown => {
-                            return Err(cx.unsup(format!("the target shape has a dimension at position {p} unknown at import")))
+                            return Err(
+                                cx.unsup(format!("the target shape has a dimension at position {p} unknown at import"))
+                            )
                         }
                     });
                 }
@@ -851,8 +884,11 @@ impl<'a> Importer<'a> {
         let new_shape = if unsq {
             let axes = axes.ok_or_else(|| cx.bad("axes are missing"))?;
             let r = shape.len() + axes.len();
-            let mut at: Vec<usize> =
-                axes.iter().map(|&a| norm_axis(a, r)).collect::<Option<_>>().ok_or_else(|| cx.bad("axis out of range"))?;
+            let mut at: Vec<usize> = axes
+                .iter()
+                .map(|&a| norm_axis(a, r))
+                .collect::<Option<_>>()
+                .ok_or_else(|| cx.bad("axis out of range"))?;
             at.sort_unstable();
             if at.windows(2).any(|w| w[0] == w[1]) {
                 return Err(cx.bad("repeated axis"));
@@ -862,7 +898,11 @@ impl<'a> Importer<'a> {
         } else {
             let r = shape.len();
             let at: Vec<usize> = match axes {
-                Some(a) => a.iter().map(|&a| norm_axis(a, r)).collect::<Option<_>>().ok_or_else(|| cx.bad("axis out of range"))?,
+                Some(a) => a
+                    .iter()
+                    .map(|&a| norm_axis(a, r))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| cx.bad("axis out of range"))?,
                 None => (0..r).filter(|&i| shape[i] == 1).collect(),
             };
             if at.iter().any(|&i| shape[i] != 1) {
@@ -889,7 +929,8 @@ impl<'a> Importer<'a> {
             parts.push(cx.arg(ins, i)?);
         }
         if parts.iter().all(|p| matches!(p, Val::Const(_))) {
-            let cs: Vec<&Const> = parts.iter().map(|p| if let Val::Const(c) = p { c } else { unreachable!() }).collect();
+            let cs: Vec<&Const> =
+                parts.iter().map(|p| if let Val::Const(c) = p { c } else { unreachable!() }).collect();
             let rank = cs.first().map(|c| c.shape.len()).unwrap_or(0);
             let axis = norm_axis(axis, rank).ok_or_else(|| cx.bad(format!("axis {axis} out of range")))?;
             return Ok(Val::Const(Const::concat(&cs, axis, out_name).map_err(|w| cx.bad(w))?));
@@ -953,7 +994,8 @@ impl<'a> Importer<'a> {
                 POp::Bn { .. } => {
                     let c = resolve(&self.pending, self.pending[k].inputs[0]);
                     if users[c] == 1 && matches!(self.pending[c].op, POp::Op(Op::Conv(_))) {
-                        let POp::Bn { scale, mean, beta } = std::mem::replace(&mut self.pending[k].op, POp::Alias(c)) else {
+                        let POp::Bn { scale, mean, beta } = std::mem::replace(&mut self.pending[k].op, POp::Alias(c))
+                        else {
                             unreachable!()
                         };
                         let wname = self.pending[c].name.clone();
@@ -1174,7 +1216,7 @@ impl Cx<'_> {
 }
 
 fn attr_usize(cx: &Cx, name: &str, v: i64, min: i64) -> Result<usize, NnError> {
-    if v < min || v > MAX_ATTR {
+    if !(min..=MAX_ATTR).contains(&v) {
         return Err(cx.bad(format!("`{name}` value {v} out of range [{min}, {MAX_ATTR}]")));
     }
     Ok(v as usize)
@@ -1202,7 +1244,11 @@ fn norm_indices(iv: &[i64], dim: usize) -> Option<Vec<usize>> {
 fn sym_val(dims: Vec<Dim>, scalar: bool, name: &str) -> Val {
     let known: Option<Vec<i64>> = dims.iter().map(|d| if let Dim::Known(v) = d { Some(*v) } else { None }).collect();
     match known {
-        Some(v) => Val::Const(Const { name: name.to_string(), shape: if scalar { vec![] } else { vec![v.len()] }, data: Data::I64(v) }),
+        Some(v) => Val::Const(Const {
+            name: name.to_string(),
+            shape: if scalar { vec![] } else { vec![v.len()] },
+            data: Data::I64(v),
+        }),
         None => Val::Sym { dims, scalar },
     }
 }
@@ -1283,7 +1329,8 @@ fn out_spatial(
     let mut out = [Dim::Unknown; 2];
     for a in 0..2 {
         let Some(Dim::Known(i)) = xs.as_ref().map(|x| x[2 + a]) else { continue };
-        let (i, k, s, d, p0, p1) = (i as i128, k[a] as i128, s[a] as i128, d[a] as i128, p[a] as i128, p[a + 2] as i128);
+        let (i, k, s, d, p0, p1) =
+            (i as i128, k[a] as i128, s[a] as i128, d[a] as i128, p[a] as i128, p[a + 2] as i128);
         let span = i + p0 + p1 - (d * (k - 1) + 1);
         if span < 0 {
             return Err(NnError::Shape(format!(
@@ -1310,7 +1357,9 @@ fn reshape_dims(xs: &Shape, target: &[i64]) -> Result<Shape, String> {
     for (p, &t) in target.iter().enumerate() {
         out.push(match t {
             0 => match xs {
-                Some(d) => *d.get(p).ok_or_else(|| format!("target {target:?} copies dimension {p} the input lacks"))?,
+                Some(d) => {
+                    *d.get(p).ok_or_else(|| format!("target {target:?} copies dimension {p} the input lacks"))?
+                }
                 None => Dim::Unknown,
             },
             -1 => Dim::Unknown,

@@ -33,20 +33,14 @@
 //! use lowp::nn::Op;
 //! use prost::Message;
 //!
-//! let dim = |d: Option<i64>| TensorShapeProto {
-//!     dim: vec![],
-//! }
-//! .dim
-//! .into_iter()
-//! .chain(std::iter::once(tensor_shape_proto::Dimension {
+//! // A dimension: a size, or a name (free at run time, e.g. the batch).
+//! let dim = |d: Option<i64>| tensor_shape_proto::Dimension {
 //!     value: Some(match d {
 //!         Some(v) => tensor_shape_proto::dimension::Value::DimValue(v),
 //!         None => tensor_shape_proto::dimension::Value::DimParam("N".into()),
 //!     }),
 //!     ..Default::default()
-//! }))
-//! .next()
-//! .unwrap();
+//! };
 //! let input = ValueInfoProto {
 //!     name: "x".into(),
 //!     r#type: Some(TypeProto {
