@@ -694,7 +694,7 @@ fn random_byte_flips_never_panic() {
     let (mut ok, mut err) = (0, 0);
     for m in [small_cnn(11), exporter_flatten(17)] {
         let bytes = m.encode_to_vec();
-        for _ in 0..3000 {
+        for _ in 0..10_000 {
             let mut b = bytes.clone();
             let flips = 1 + (rng.next_u64() % 4) as usize;
             for _ in 0..flips {
@@ -741,5 +741,36 @@ fn exported_models_when_present() {
         );
         let reshape = g.nodes().iter().find(|n| n.op.kind() == "Reshape").unwrap();
         assert_eq!(reshape.op, Op::Reshape { shape: vec![0, -1] });
+    }
+}
+
+/// Constants with a zero dimension beside huge ones hold no data: folding them must not
+/// overflow stride arithmetic or allocate by the other dimensions.
+#[test]
+fn empty_constants_with_huge_dims() {
+    let big = 1i64 << 40;
+    let z = |name: &str, dims: &[i64]| ft(name, dims, vec![]);
+    let cases: Vec<(Vec<NodeProto>, Vec<TensorProto>)> = vec![
+        (vec![node("Transpose", "t", &["c"], &["k"], vec![])], vec![z("c", &[0, big, big])]),
+        (vec![node("Transpose", "t", &["c"], &["k"], vec![])], vec![z("c", &[big, big, 0])]),
+        (
+            vec![node("Gather", "g", &["c", "i"], &["k"], vec![ai("axis", 2)])],
+            vec![z("c", &[big, big, 1, 0]), it("i", &[], vec![0])],
+        ),
+        (vec![node("Concat", "cc", &["c", "c"], &["k"], vec![ai("axis", 2)])], vec![z("c", &[big, big, 0])]),
+        (vec![node("Mul", "m", &["c", "c"], &["k"], vec![])], vec![z("c", &[big, 0, big])]),
+        (vec![node("Mul", "m", &["c", "d"], &["k"], vec![])], vec![z("c", &[big, 1, 0]), z("d", &[1, big, 0])]),
+    ];
+    for (mut nodes, inits) in cases {
+        nodes.push(node("Add", "use", &["x", "k"], &["y"], vec![]));
+        let r = import(&model(vi("x", &[None, Some(3)]), nodes, inits, "y"));
+        assert!(r.is_err(), "{r:?}");
+    }
+    // A MatMul or Gemm weight [0, huge] / [huge, 0] (no data) is refused before any allocation.
+    for dims in [[0, big], [big, 0]] {
+        let nodes = vec![node("MatMul", "mm", &["x", "w"], &["y"], vec![])];
+        assert!(import(&model(vi("x", &[None, Some(0)]), nodes, vec![z("w", &dims)], "y")).is_err());
+        let nodes = vec![node("Gemm", "g", &["x", "w"], &["y"], vec![ai("transB", 1)])];
+        assert!(import(&model(vi("x", &[None, Some(0)]), nodes, vec![z("w", &dims)], "y")).is_err());
     }
 }

@@ -16,6 +16,16 @@ pub(super) enum Data {
     I64(Vec<i64>),
 }
 
+impl Data {
+    /// No elements, of the same type.
+    fn empty_like(&self) -> Data {
+        match self {
+            Data::F32(_) => Data::F32(Vec::new()),
+            Data::I64(_) => Data::I64(Vec::new()),
+        }
+    }
+}
+
 /// A constant tensor with the name it came from (for error messages).
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct Const {
@@ -194,6 +204,9 @@ impl Const {
         let shape = broadcast(&self.shape, &other.shape)
             .ok_or_else(|| format!("shapes {:?} and {:?} do not broadcast", self.shape, other.shape))?;
         let n = numel(&shape).filter(|&n| n <= MAX_FOLD_ELEMS).ok_or("the folded result is too large")?;
+        if n == 0 {
+            return Ok(Const { name: name.to_string(), shape, data: self.data.empty_like() });
+        }
         let ia = bcast_index(&self.shape, &shape, n);
         let ib = bcast_index(&other.shape, &shape, n);
         let data = match (&self.data, &other.data) {
@@ -233,6 +246,9 @@ impl Const {
     pub(super) fn transpose(&self, perm: &[usize], name: &str) -> Const {
         let rank = self.shape.len();
         let shape: Vec<usize> = perm.iter().map(|&p| self.shape[p]).collect();
+        if self.len() == 0 {
+            return Const { name: name.to_string(), shape, data: self.data.empty_like() };
+        }
         let mut strides = vec![1usize; rank];
         for i in (0..rank.saturating_sub(1)).rev() {
             strides[i] = strides[i + 1] * self.shape[i + 1];
@@ -265,13 +281,16 @@ impl Const {
         idx_shape: &[usize],
         name: &str,
     ) -> Result<Const, String> {
-        let outer: usize = self.shape[..axis].iter().product();
-        let inner: usize = self.shape[axis + 1..].iter().product();
-        let dim = self.shape[axis];
         let mut shape = self.shape[..axis].to_vec();
         shape.extend_from_slice(idx_shape);
         shape.extend_from_slice(&self.shape[axis + 1..]);
-        numel(&shape).filter(|&n| n <= MAX_FOLD_ELEMS).ok_or("the folded result is too large")?;
+        let n = numel(&shape).filter(|&n| n <= MAX_FOLD_ELEMS).ok_or("the folded result is too large")?;
+        if n == 0 || self.len() == 0 {
+            return Ok(Const { name: name.to_string(), shape, data: self.data.empty_like() });
+        }
+        let outer: usize = self.shape[..axis].iter().product();
+        let inner: usize = self.shape[axis + 1..].iter().product();
+        let dim = self.shape[axis];
         fn pick<T: Copy>(v: &[T], outer: usize, dim: usize, inner: usize, ix: &[usize]) -> Vec<T> {
             let mut out = Vec::with_capacity(outer * ix.len() * inner);
             for o in 0..outer {
@@ -304,7 +323,17 @@ impl Const {
             }
             shape[axis] = shape[axis].checked_add(p.shape[axis]).ok_or("the result is too large")?;
         }
-        numel(&shape).filter(|&n| n <= MAX_FOLD_ELEMS).ok_or("the folded result is too large")?;
+        let n = numel(&shape).filter(|&n| n <= MAX_FOLD_ELEMS).ok_or("the folded result is too large")?;
+        if n == 0 {
+            let data = if parts.iter().all(|p| matches!(p.data, Data::F32(_))) {
+                Data::F32(vec![])
+            } else if parts.iter().all(|p| matches!(p.data, Data::I64(_))) {
+                Data::I64(vec![])
+            } else {
+                return Err("operands of different element types (float and integer)".into());
+            };
+            return Ok(Const { name: name.to_string(), shape, data });
+        }
         let outer: usize = first.shape[..axis].iter().product();
         fn join<T: Copy>(parts: &[&[T]], chunks: &[usize], outer: usize) -> Vec<T> {
             let mut out = Vec::new();

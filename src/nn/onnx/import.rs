@@ -292,6 +292,12 @@ impl<'a> Importer<'a> {
                 }
                 finite(&b.name, w)?;
                 let (k, o) = (b.shape[0], b.shape[1]);
+                if k == 0 || o == 0 {
+                    return Err(NnError::Shape(format!(
+                        "node `{name}`: weight `{}` has an empty shape {:?}",
+                        b.name, b.shape
+                    )));
+                }
                 let xs = self.shape_of(x);
                 let shape = linear_shape(&cx, &xs, k, o)?;
                 let weight = Const { name: b.name.clone(), shape: b.shape.clone(), data: Data::F32(w.to_vec()) }
@@ -636,6 +642,9 @@ impl<'a> Importer<'a> {
         let bc = Const { name: b.name.clone(), shape: b.shape.clone(), data: Data::F32(bd.to_vec()) };
         let mut w = if trans_b == 1 { bc } else { bc.transpose(&[1, 0], &b.name) };
         let (o, k) = (w.shape[0], w.shape[1]);
+        if k == 0 || o == 0 {
+            return Err(NnError::Shape(format!("node `{}`: B `{}` has an empty shape {:?}", cx.name, b.name, b.shape)));
+        }
         if alpha != 1.0 {
             if let Data::F32(v) = &mut w.data {
                 v.iter_mut().for_each(|x| *x *= alpha);
@@ -991,9 +1000,10 @@ impl<'a> Importer<'a> {
                 continue;
             }
             match &self.pending[k].op {
-                POp::Bn { .. } => {
+                POp::Bn { scale, .. } => {
                     let c = resolve(&self.pending, self.pending[k].inputs[0]);
-                    if users[c] == 1 && matches!(self.pending[c].op, POp::Op(Op::Conv(_))) {
+                    let fits = matches!(&self.pending[c].op, POp::Op(Op::Conv(cv)) if cv.bias.len() == scale.len());
+                    if users[c] == 1 && fits {
                         let POp::Bn { scale, mean, beta } = std::mem::replace(&mut self.pending[k].op, POp::Alias(c))
                         else {
                             unreachable!()
@@ -1399,10 +1409,10 @@ fn reshape_dims(xs: &Shape, target: &[i64]) -> Result<Shape, String> {
                     }
                 }
                 if ok {
-                    if ko == 0 || ki % ko != 0 {
-                        return Err(format!("cannot reshape {x:?} to {target:?}"));
-                    }
-                    let q = ki / ko;
+                    let q = match (ki.checked_rem(ko), ki.checked_div(ko)) {
+                        (Some(0), Some(q)) => q,
+                        _ => return Err(format!("cannot reshape {x:?} to {target:?}")),
+                    };
                     out[h] = match left.as_slice() {
                         [] => Dim::Known(q),
                         [s] if q == 1 => Dim::Sym(*s),
