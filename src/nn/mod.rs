@@ -18,8 +18,10 @@ mod graph;
 #[cfg(feature = "data")]
 pub mod idx;
 pub mod npy;
+#[cfg(feature = "onnx")]
+pub mod onnx;
 mod tensor;
 
 pub use error::NnError;
-pub use graph::{BinaryOp, Graph, Node, Op, Operand, ValueId};
+pub use graph::{BinaryOp, Conv2d, Graph, Linear, Node, Op, Operand, Pool2d, ValueId};
 pub use tensor::Tensor;
