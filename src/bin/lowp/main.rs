@@ -13,7 +13,8 @@
 //! * `block`: `formats --block`, `quantize` and `analyze`;
 //! * `progress`: the progress bars on stderr (indicatif, only on a terminal);
 //! * `sweep`: the accuracy-sweep report of `infer` (markdown, CSV, SVG);
-//! * `json`: flat JSON objects for `--json` output.
+//! * `json`: flat JSON objects for `--json` output;
+//! * `infer`: `infer`, a CNN on a data set in any format.
 
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
@@ -25,6 +26,7 @@ mod args;
 mod block;
 mod codes;
 mod formats;
+mod infer;
 mod io;
 mod json;
 mod mixed;
@@ -54,6 +56,44 @@ fn run(cli: Cli, out: &mut Out) -> Result<(), Fail> {
         }
         Command::Quantize { scheme, codes, nan_block } => cmd_quantize(out, scheme, codes, nan_block),
         Command::Analyze { file, scheme } => cmd_analyze(out, &file, &scheme.0),
+        Command::Infer {
+            model,
+            data,
+            split,
+            limit,
+            weights,
+            activations,
+            accumulate,
+            plan,
+            keep_ends,
+            calibrate,
+            batch,
+            threads,
+            json,
+            logits,
+            sweep,
+            out: dir,
+        } => infer::cmd_infer(
+            out,
+            infer::InferArgs {
+                model,
+                data,
+                split,
+                limit,
+                weights,
+                activations,
+                accumulate,
+                plan,
+                keep_ends,
+                calibrate,
+                batch,
+                threads,
+                json,
+                logits,
+                sweep,
+                dir,
+            },
+        ),
         Command::Explain { value, format, rounding } => cmd_explain(out, &value, format, rounding),
         Command::Encode { format, saturate, rounding, exact, shortest } => {
             cmd_encode(out, format, saturate, rounding, exact, shortest)
