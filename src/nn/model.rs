@@ -126,8 +126,7 @@ fn vector_len(w: &WeightFormat) -> usize {
 /// `f64`) clamped to ±127, times `scale`, rounded once to `f32`.
 #[inline]
 pub(crate) fn static_int8(x: f32, scale: f32) -> f32 {
-    let c = (x as f64 / scale as f64).round_ties_even().clamp(-127.0, 127.0);
-    (c * scale as f64) as f32
+    (crate::kernels::static_code(x, scale) as f64 * scale as f64) as f32
 }
 
 /// The per-row scales of scaled minifloat weights (`MinifloatMatrix`'s `RowScale::PerRow`):
@@ -286,7 +285,19 @@ impl Layer {
         let ng = self.c_out / self.groups;
         let k = self.k;
         let mut out = vec![0f32; n * self.c_out * p];
-        let tr = tile_rows(k);
+        let tr = match self.act {
+            // The integer kernels pad each activation row to whole chunks of 16 vectors.
+            ActQuant::IntDynamic(f) | ActQuant::IntStatic(f, _) => {
+                let v = match f {
+                    ActivationFormat::Int8 { vector_len } | ActivationFormat::Int8TwoLevel { vector_len, .. } => {
+                        vector_len
+                    }
+                    ActivationFormat::F32 => 1,
+                };
+                tile_rows(k.div_ceil(v.max(1)).next_multiple_of(16) * v)
+            }
+            _ => tile_rows(k),
+        };
         let mut cols = if self.conv.is_some() { vec![0f32; tr.min(m_total) * k] } else { Vec::new() };
         let mut deq =
             if matches!(self.act, ActQuant::BlockRows(_)) { vec![0f32; tr.min(m_total) * k] } else { Vec::new() };
