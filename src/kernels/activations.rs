@@ -177,6 +177,18 @@ impl QuantizedActivations {
         x: &[f32],
         m: usize,
     ) -> Result<QuantizedActivations, KernelError> {
+        QuantizedActivations::build(backend, format, x, m, true)
+    }
+
+    /// The checks and buffers of [`new_on`](Self::new_on); the codes and scales only when
+    /// `quantize` (else all zero, for [`with_scale`](Self::with_scale) to fill).
+    fn build(
+        backend: Backend,
+        format: ActivationFormat,
+        x: &[f32],
+        m: usize,
+        quantize: bool,
+    ) -> Result<QuantizedActivations, KernelError> {
         let k = x.len().checked_div(m).unwrap_or(0);
         if (m == 0 && !x.is_empty()) || m.checked_mul(k) != Some(x.len()) {
             return Err(KernelError::Shape { m, k: None, len: x.len() });
@@ -226,7 +238,7 @@ impl QuantizedActivations {
         } else {
             a.sx = vec![0.0; m * nb_pad];
         }
-        if k == 0 {
+        if k == 0 || !quantize {
             return Ok(a);
         }
         for (r, row) in x.chunks_exact(k).enumerate() {
@@ -291,12 +303,8 @@ impl QuantizedActivations {
         if !(scale.is_finite() && scale > 0.0) {
             return Err(KernelError::Unsupported { reason: "a static activation scale must be finite and positive" });
         }
-        // The shape and value checks, and the buffers, as for dynamic scales (on zeros).
-        let zeros = vec![0f32; x.len()];
-        let mut a = QuantizedActivations::new_on(Backend::Portable, format, &zeros, m)?;
-        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
-            return Err(KernelError::NonFinite { index: i, value: x[i] });
-        }
+        // The shape and value checks, and the (zeroed) buffers, as for dynamic scales.
+        let mut a = QuantizedActivations::build(Backend::Portable, format, x, m, false)?;
         let (k, nb_pad, stride) = (a.k, a.nb_pad, a.stride);
         if k == 0 {
             return Ok(a);
@@ -305,7 +313,7 @@ impl QuantizedActivations {
             let q = &mut a.q[r * stride..(r + 1) * stride];
             let qs = &mut a.qs[r * stride..(r + 1) * stride];
             for (i, &xv) in row.iter().enumerate() {
-                let c = (xv as f64 / scale as f64).round_ties_even().clamp(-127.0, 127.0) as i8;
+                let c = static_code(xv, scale);
                 q[i] = c;
                 qs[split_index(i)] = c;
             }
@@ -389,5 +397,36 @@ impl QuantizedActivations {
                 }
             })
             .collect()
+    }
+}
+
+/// The static INT8 code of `x` under `scale`: the `f64` quotient `x / scale` clamped to ±127
+/// and rounded to the nearest integer, ties to even (clamping to integer bounds commutes with
+/// rounding to an integer). Adding `1.5 · 2^52` makes the FPU round with its own nearest-even
+/// rule (the sum lies where the `f64` spacing is 1), which spares a libm `rint` call.
+#[inline(always)]
+pub(crate) fn static_code(x: f32, scale: f32) -> i8 {
+    const MAGIC: f64 = 6755399441055744.0; // 1.5 · 2^52
+    let q = (x as f64 / scale as f64).clamp(-127.0, 127.0);
+    ((q + MAGIC).to_bits() as u8) as i8
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn static_code_is_round_ties_even() {
+        for &(x, s) in &[
+            (0.25f32, 0.5f32),
+            (0.75, 0.5),
+            (-0.25, 0.5),
+            (-0.75, 0.5),
+            (1e9, 1.0),
+            (-1e9, 1.0),
+            (3.3, 0.1),
+            (-0.0, 1.0),
+        ] {
+            let want = (x as f64 / s as f64).round_ties_even().clamp(-127.0, 127.0) as i8;
+            assert_eq!(super::static_code(x, s), want, "{x} / {s}");
+        }
     }
 }

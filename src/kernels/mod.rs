@@ -84,6 +84,7 @@ mod dense;
 mod float;
 mod int;
 
+pub(crate) use activations::static_code;
 pub use activations::{ActivationFormat, QuantizedActivations, MAX_VECTOR_LEN};
 pub use dense::DenseMatrix;
 pub(crate) use dense::PANEL as DENSE_PANEL;
