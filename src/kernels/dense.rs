@@ -2,7 +2,7 @@
 //! output-stationary GEMM whose every output is one sequential FMA chain.
 
 use super::{best, check_y, effective_backend, KernelError};
-use crate::arch::kernels::dense_panel;
+use crate::arch::kernels::{dense_gemm, first_non_finite};
 use crate::bulk::Backend;
 
 /// Output rows per packed panel (one 512-bit register of `f32`).
@@ -130,17 +130,11 @@ impl DenseMatrix {
             return Err(KernelError::Shape { m, k: Some(k), len: x.len() });
         }
         check_y(y, m, self.rows)?;
-        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+        let backend = effective_backend(backend);
+        if let Some(i) = first_non_finite(backend, x) {
             return Err(KernelError::NonFinite { index: i, value: x[i] });
         }
-        let backend = effective_backend(backend);
-        for p in 0..self.rows.div_ceil(PANEL) {
-            let r0 = p * PANEL;
-            let nr = PANEL.min(self.rows - r0);
-            let wp = &self.packed[p * k * PANEL..(p + 1) * k * PANEL];
-            let bp = &self.bias[r0..r0 + PANEL];
-            dense_panel(backend, wp, bp, x, k, &mut y[r0..], self.rows, nr);
-        }
+        dense_gemm(backend, &self.packed, &self.bias, x, k, m, y, self.rows);
         Ok(())
     }
 }
