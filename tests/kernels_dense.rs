@@ -3,7 +3,8 @@
 //! increasing `k`), on random shapes (rows 1..=70, K 0..=300, m 0..=20) with ordinary,
 //! subnormal, huge and cancelling values and −0 biases, on the shapes of the CNN it serves
 //! (im2col convolutions and linear layers, smaller batches), and on zero-size cases; bad
-//! inputs give typed errors. Seeded (the seed is printed; replay with `LOWP_SEED`).
+//! inputs give typed errors. With `--features rayon` the large cases run split across threads
+//! (the same bits). Seeded (the seed is printed; replay with `LOWP_SEED`).
 
 mod common;
 
@@ -128,8 +129,19 @@ fn cnn_shapes_equal_the_chain_on_every_backend() {
     let be = all_backends("cnn_shapes");
     let seed = rng_seed("kernels_dense_cnn_shapes");
     let mut r = SplitMix::new(seed);
-    // (rows = c_out, K, m): im2col convolutions and the linear layers, with tails in m.
-    for (rows, k, m) in [(16, 9, 77), (32, 9, 61), (32, 144, 43), (64, 1568, 13), (10, 64, 64), (10, 1568, 5), (48, 25, 19)] {
+    // (rows = c_out, K, m): im2col convolutions and the linear layers, with tails in m; the
+    // last two are large enough to be split across threads with the `rayon` feature.
+    for (rows, k, m) in [
+        (16, 9, 77),
+        (32, 9, 61),
+        (32, 144, 43),
+        (64, 1568, 13),
+        (10, 64, 64),
+        (10, 1568, 5),
+        (48, 25, 19),
+        (32, 144, 461),
+        (16, 9, 2011),
+    ] {
         for _ in 0..2 {
             let c = case(&mut r, rows, k, m);
             check(&be, &c, rows, k, m, &format!("cnn (seed {seed:#x})"));
