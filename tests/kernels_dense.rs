@@ -58,7 +58,7 @@ struct Case {
 /// activations, so partial sums return to the bias (and to zeros of either sign).
 fn case(r: &mut SplitMix, rows: usize, k: usize, m: usize) -> Case {
     let class = r.next_u64() % 4;
-    let cancel = r.next_u64() % 3 == 0;
+    let cancel = r.next_u64().is_multiple_of(3);
     let mut w: Vec<f32> = (0..rows * k).map(|_| value(r, class)).collect();
     let mut x: Vec<f32> = (0..m * k).map(|_| value(r, class)).collect();
     if cancel {

@@ -1037,11 +1037,14 @@ macro_rules! dense_run {
 /// AVX-512F; the slices behind the pointers as [`dense_gemm`] asserts.
 #[target_feature(enable = "avx512f")]
 unsafe fn dense_512(w: *const f32, bias: *const f32, x: *const f32, k: usize, m: usize, y: *mut f32, rows: usize) {
+    // Two panels × eight rows (16 accumulators, two weight loads and eight broadcasts per step)
+    // while two panels are left, else one panel × twelve rows: enough independent chains to
+    // cover the FMA latency on both FMA pipes, well inside the 32 registers.
     let panels = rows.div_ceil(LANES);
     let mut p = 0;
     while p < panels {
         if panels - p >= 2 {
-            dense_run!(dense_tile_512, 2, p, w, bias, x, k, m, y, rows; 12, 8, 4, 2, 1);
+            dense_run!(dense_tile_512, 2, p, w, bias, x, k, m, y, rows; 8, 4, 2, 1);
             p += 2;
         } else {
             dense_run!(dense_tile_512, 1, p, w, bias, x, k, m, y, rows; 12, 8, 4, 2, 1);
@@ -1095,16 +1098,10 @@ unsafe fn dense_tile_512<const J: usize, const NP: usize>(
 /// AVX2 and FMA; the slices behind the pointers as [`dense_gemm`] asserts.
 #[target_feature(enable = "avx2,fma")]
 unsafe fn dense_256(w: *const f32, bias: *const f32, x: *const f32, k: usize, m: usize, y: *mut f32, rows: usize) {
-    let panels = rows.div_ceil(LANES);
-    let mut p = 0;
-    while p < panels {
-        if panels - p >= 2 {
-            dense_run!(dense_tile_256, 2, p, w, bias, x, k, m, y, rows; 2, 1);
-            p += 2;
-        } else {
-            dense_run!(dense_tile_256, 1, p, w, bias, x, k, m, y, rows; 6, 4, 2, 1);
-            p += 1;
-        }
+    // One panel at a time: six rows × two halves fill twelve of the sixteen registers (two
+    // panels at once would leave room for only two rows, fewer chains in flight).
+    for p in 0..rows.div_ceil(LANES) {
+        dense_run!(dense_tile_256, 1, p, w, bias, x, k, m, y, rows; 6, 4, 2, 1);
     }
 }
 
