@@ -395,29 +395,125 @@ kernel_multiversion! {
     fn e8m0_scales(codes: &[u8], factor: f32, out: &mut [f32]) = e8m0_scales_body;
 }
 
-/// One 16-row panel of [`crate::kernels::DenseMatrix`] against `x.len() / k` activation
-/// vectors: `acc = bias`, `acc = fma(w[k][lane], x_j[k], acc)` in increasing `k`, then the
-/// first `nr` lanes go to `y[j * y_stride + lane]`.
+/// The index of the first NaN or ±∞ in `x`, if any: a branch-free scan of 64-value chunks
+/// (exponent bits all ones), then the exact position inside the chunk that has one.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn dense_panel_body(w: &[f32], bias: &[f32], x: &[f32], k: usize, y: &mut [f32], y_stride: usize, nr: usize) {
-    const P: usize = crate::kernels::DENSE_PANEL;
-    let m = x.len().checked_div(k).unwrap_or(0);
-    for j in 0..m {
-        let xj = &x[j * k..(j + 1) * k];
-        let mut acc = [0f32; P];
-        acc.copy_from_slice(&bias[..P]);
-        for (kk, &xv) in xj.iter().enumerate() {
-            let wk = &w[kk * P..(kk + 1) * P];
-            for l in 0..P {
-                acc[l] = wk[l].mul_add(xv, acc[l]);
-            }
+fn first_non_finite_body(x: &[f32]) -> Option<usize> {
+    const C: usize = 64;
+    for (c, chunk) in x.chunks(C).enumerate() {
+        let bad = chunk.iter().fold(0u32, |a, v| a | (v.to_bits() & 0x7f80_0000 == 0x7f80_0000) as u32);
+        if bad != 0 {
+            return chunk.iter().position(|v| !v.is_finite()).map(|i| c * C + i);
         }
-        y[j * y_stride..j * y_stride + nr].copy_from_slice(&acc[..nr]);
     }
+    None
 }
 
 kernel_multiversion! {
-    /// [`dense_panel_body`] on a chosen backend.
-    fn dense_panel(w: &[f32], bias: &[f32], x: &[f32], k: usize, y: &mut [f32], y_stride: usize, nr: usize) = dense_panel_body;
+    /// [`first_non_finite_body`] on a chosen backend.
+    fn first_non_finite(x: &[f32]) -> Option<usize> = first_non_finite_body;
+}
+
+/// A register tile of [`crate::kernels::DenseMatrix`]: `J` activation rows against `NP`
+/// consecutive 16-row panels. `w` starts at the first panel (`NP · k · 16` values, panel `q`
+/// at `q · k · 16`, `[k][lane]`), `bias` at its first row (`NP · 16` values), `x` at the first
+/// activation row (`J · k` values), `y` at output `(j0, r0)` (row `jj` at `jj · rows`); the
+/// first `nr` of the `NP · 16` lanes are stored. Each lane is one chain: `acc = bias`, then
+/// `acc = fma(w[k][lane], x_jj[k], acc)` in increasing `k` (the tile only picks which chains
+/// run side by side).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn dense_tile<const J: usize, const NP: usize>(
+    w: &[f32],
+    bias: &[f32],
+    x: &[f32],
+    k: usize,
+    y: &mut [f32],
+    rows: usize,
+    nr: usize,
+) {
+    const P: usize = crate::kernels::DENSE_PANEL;
+    let wq: [&[f32]; NP] = core::array::from_fn(|q| &w[q * k * P..(q + 1) * k * P]);
+    let xr: [&[f32]; J] = core::array::from_fn(|jj| &x[jj * k..(jj + 1) * k]);
+    let mut b = [[0f32; P]; NP];
+    for (q, bq) in b.iter_mut().enumerate() {
+        bq.copy_from_slice(&bias[q * P..(q + 1) * P]);
+    }
+    let mut acc = [b; J];
+    for kk in 0..k {
+        let mut wv = [[0f32; P]; NP];
+        for q in 0..NP {
+            wv[q].copy_from_slice(&wq[q][kk * P..(kk + 1) * P]);
+        }
+        for jj in 0..J {
+            let xv = xr[jj][kk];
+            for q in 0..NP {
+                for l in 0..P {
+                    acc[jj][q][l] = wv[q][l].mul_add(xv, acc[jj][q][l]);
+                }
+            }
+        }
+    }
+    if nr >= NP * P {
+        for (jj, a) in acc.iter().enumerate() {
+            for (q, aq) in a.iter().enumerate() {
+                y[jj * rows + q * P..jj * rows + (q + 1) * P].copy_from_slice(aq);
+            }
+        }
+    } else {
+        for (jj, a) in acc.iter().enumerate() {
+            for (q, aq) in a.iter().enumerate() {
+                let n = nr.saturating_sub(q * P).min(P);
+                y[jj * rows + q * P..jj * rows + q * P + n].copy_from_slice(&aq[..n]);
+            }
+        }
+    }
+}
+
+/// [`crate::kernels::DenseMatrix`] on activation rows `x` (`m · k` values, row-major) into `y`
+/// (`m · rows`, `y[j · rows + r]`): `w` holds the `⌈rows / 16⌉` packed panels one after
+/// another, `bias` the biases padded to whole panels. Every output is its own chain (see
+/// [`dense_tile`]); the tiles (here four activation rows by one panel) decide only which
+/// chains run together, so the x86 twins, with other tiles, give the same bits.
+#[inline(always)]
+fn dense_gemm_body(w: &[f32], bias: &[f32], x: &[f32], k: usize, m: usize, y: &mut [f32], rows: usize) {
+    const P: usize = crate::kernels::DENSE_PANEL;
+    let panels = rows.div_ceil(P);
+    assert!(w.len() >= panels * k * P && bias.len() >= panels * P);
+    assert!(x.len() >= m * k && y.len() >= m * rows);
+    for p in 0..panels {
+        let (r0, nr) = (p * P, rows - p * P);
+        let (wp, bp) = (&w[p * k * P..(p + 1) * k * P], &bias[r0..r0 + P]);
+        let mut j = 0;
+        while m - j >= 4 {
+            dense_tile::<4, 1>(wp, bp, &x[j * k..], k, &mut y[j * rows + r0..], rows, nr);
+            j += 4;
+        }
+        while j < m {
+            dense_tile::<1, 1>(wp, bp, &x[j * k..], k, &mut y[j * rows + r0..], rows, nr);
+            j += 1;
+        }
+    }
+}
+
+/// [`dense_gemm_body`] on a chosen backend: the hand-written AVX-512F and AVX2+FMA tiles of
+/// `x86_kernels` (the same chains, so the same bits) where the CPU has them, this body
+/// otherwise.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn dense_gemm(
+    backend: Backend,
+    w: &[f32],
+    bias: &[f32],
+    x: &[f32],
+    k: usize,
+    m: usize,
+    y: &mut [f32],
+    rows: usize,
+) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if super::x86_kernels::dense_gemm(backend, w, bias, x, k, m, y, rows) {
+        return;
+    }
+    let _ = backend;
+    dense_gemm_body(w, bias, x, k, m, y, rows)
 }

@@ -971,3 +971,187 @@ unsafe fn fp8_fma_512<const R: usize, const E5: bool>(
     }
     bad == 0
 }
+
+// ---------------------------------------------------------------------------------------------
+// Dense f32 GEMM (`crate::kernels::DenseMatrix`): register tiles of independent FMA chains
+// ---------------------------------------------------------------------------------------------
+//
+// Twins of `super::kernels::dense_gemm_body`. Every output is one chain `acc = b`,
+// `acc = fma(w_k, x_k, acc)` in increasing `k`, in one lane of one register from start to end;
+// a tile holds `J` activation rows × `NP` 16-row panels of such chains (`J · NP` registers of
+// 16 lanes on AVX-512, twice as many halves on AVX2), each step loads the panel rows of `w`
+// once and broadcasts each `x_j,k` once. The tiles change only which chains run side by side,
+// so the bits are those of the portable body.
+
+/// The dense GEMM of [`super::kernels::dense_gemm`] (same arguments) on AVX-512F or AVX2+FMA;
+/// `false` when `backend` is portable or this CPU has neither.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn dense_gemm(
+    backend: Backend,
+    w: &[f32],
+    bias: &[f32],
+    x: &[f32],
+    k: usize,
+    m: usize,
+    y: &mut [f32],
+    rows: usize,
+) -> bool {
+    let panels = rows.div_ceil(LANES);
+    assert!(w.len() >= panels * k * LANES && bias.len() >= panels * LANES);
+    assert!(x.len() >= m * k && y.len() >= m * rows);
+    match backend {
+        // SAFETY: the CPU has AVX-512F (checked); the lengths are asserted above.
+        Backend::Avx512 if has_avx512f() => unsafe {
+            dense_512(w.as_ptr(), bias.as_ptr(), x.as_ptr(), k, m, y.as_mut_ptr(), rows)
+        },
+        // SAFETY: the CPU has AVX2 and FMA (checked); the lengths are asserted above.
+        Backend::Avx2 | Backend::Avx512 if has_avx2_fma() => unsafe {
+            dense_256(w.as_ptr(), bias.as_ptr(), x.as_ptr(), k, m, y.as_mut_ptr(), rows)
+        },
+        _ => return false,
+    }
+    true
+}
+
+/// Panels `$p .. $p + $np` against every activation row, in tiles of the listed heights
+/// (largest first, then the smaller ones for the tail); `$tile::<J, NP>` runs one tile.
+macro_rules! dense_run {
+    ($tile:ident, $np:literal, $p:expr, $w:ident, $bias:ident, $x:ident, $k:ident, $m:ident, $y:ident, $rows:ident;
+     $($j:literal),+) => {{
+        let p: usize = $p;
+        let nr = $rows - p * LANES;
+        let (wp, bp) = ($w.add(p * $k * LANES), $bias.add(p * LANES));
+        let mut j = 0;
+        $(
+            while $m - j >= $j {
+                // SAFETY: rows `j .. j + J` of `x` and `y`, panels `p .. p + NP`: all in
+                // bounds (the caller's lengths).
+                unsafe { $tile::<$j, $np>(wp, bp, $x.add(j * $k), $k, $y.add(j * $rows + p * LANES), $rows, nr) };
+                j += $j;
+            }
+        )+
+    }};
+}
+
+/// # Safety
+/// AVX-512F; the slices behind the pointers as [`dense_gemm`] asserts.
+#[target_feature(enable = "avx512f")]
+unsafe fn dense_512(w: *const f32, bias: *const f32, x: *const f32, k: usize, m: usize, y: *mut f32, rows: usize) {
+    // Two panels × eight rows (16 accumulators, two weight loads and eight broadcasts per step)
+    // while two panels are left, else one panel × twelve rows: enough independent chains to
+    // cover the FMA latency on both FMA pipes, well inside the 32 registers.
+    let panels = rows.div_ceil(LANES);
+    let mut p = 0;
+    while p < panels {
+        if panels - p >= 2 {
+            dense_run!(dense_tile_512, 2, p, w, bias, x, k, m, y, rows; 8, 4, 2, 1);
+            p += 2;
+        } else {
+            dense_run!(dense_tile_512, 1, p, w, bias, x, k, m, y, rows; 12, 8, 4, 2, 1);
+            p += 1;
+        }
+    }
+}
+
+/// One tile: `J` activation rows (`x`, row `jj` at `jj · k`) against the `NP` panels at `w`
+/// (panel `q` at `q · k · 16`, `[k][lane]`) from the biases at `bias`; lanes below `nr` (counted
+/// over the `NP · 16`) stored at `y` (row `jj` at `jj · rows`).
+///
+/// # Safety
+/// AVX-512F; `w` holds `NP · k · 16` values, `bias` `NP · 16`, `x` `J · k`, and `y` the
+/// `min(nr, NP · 16)` first values of each of its `J` rows.
+#[inline]
+#[target_feature(enable = "avx512f")]
+unsafe fn dense_tile_512<const J: usize, const NP: usize>(
+    w: *const f32,
+    bias: *const f32,
+    x: *const f32,
+    k: usize,
+    y: *mut f32,
+    rows: usize,
+    nr: usize,
+) {
+    // SAFETY (whole body): every access stays inside the ranges the contract gives.
+    unsafe {
+        let b: [__m512; NP] = core::array::from_fn(|q| _mm512_loadu_ps(bias.add(q * LANES)));
+        let mut acc = [b; J];
+        for kk in 0..k {
+            let wv: [__m512; NP] = core::array::from_fn(|q| _mm512_loadu_ps(w.add((q * k + kk) * LANES)));
+            for (jj, a) in acc.iter_mut().enumerate() {
+                let xv = _mm512_set1_ps(*x.add(jj * k + kk));
+                for (aq, wq) in a.iter_mut().zip(&wv) {
+                    *aq = _mm512_fmadd_ps(*wq, xv, *aq);
+                }
+            }
+        }
+        for (jj, a) in acc.iter().enumerate() {
+            for (q, aq) in a.iter().enumerate() {
+                let n = nr.saturating_sub(q * LANES).min(LANES);
+                let mask = if n == LANES { u16::MAX } else { ((1u32 << n) - 1) as u16 };
+                _mm512_mask_storeu_ps(y.add(jj * rows + q * LANES), mask, *aq);
+            }
+        }
+    }
+}
+
+/// # Safety
+/// AVX2 and FMA; the slices behind the pointers as [`dense_gemm`] asserts.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dense_256(w: *const f32, bias: *const f32, x: *const f32, k: usize, m: usize, y: *mut f32, rows: usize) {
+    // One panel at a time: six rows × two halves fill twelve of the sixteen registers (two
+    // panels at once would leave room for only two rows, fewer chains in flight).
+    for p in 0..rows.div_ceil(LANES) {
+        dense_run!(dense_tile_256, 1, p, w, bias, x, k, m, y, rows; 6, 4, 2, 1);
+    }
+}
+
+/// [`dense_tile_512`] on AVX2: each 16-lane panel row in two 8-lane halves.
+///
+/// # Safety
+/// AVX2 and FMA; the pointers as [`dense_tile_512`].
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dense_tile_256<const J: usize, const NP: usize>(
+    w: *const f32,
+    bias: *const f32,
+    x: *const f32,
+    k: usize,
+    y: *mut f32,
+    rows: usize,
+    nr: usize,
+) {
+    // SAFETY (whole body): every access stays inside the ranges the contract gives.
+    unsafe {
+        let b: [[__m256; 2]; NP] =
+            core::array::from_fn(|q| [_mm256_loadu_ps(bias.add(q * LANES)), _mm256_loadu_ps(bias.add(q * LANES + 8))]);
+        let mut acc = [b; J];
+        for kk in 0..k {
+            let wv: [[__m256; 2]; NP] = core::array::from_fn(|q| {
+                let p = w.add((q * k + kk) * LANES);
+                [_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8))]
+            });
+            for (jj, a) in acc.iter_mut().enumerate() {
+                let xv = _mm256_set1_ps(*x.add(jj * k + kk));
+                for (aq, wq) in a.iter_mut().zip(&wv) {
+                    aq[0] = _mm256_fmadd_ps(wq[0], xv, aq[0]);
+                    aq[1] = _mm256_fmadd_ps(wq[1], xv, aq[1]);
+                }
+            }
+        }
+        for (jj, a) in acc.iter().enumerate() {
+            for (q, aq) in a.iter().enumerate() {
+                let n = nr.saturating_sub(q * LANES).min(LANES);
+                let out = y.add(jj * rows + q * LANES);
+                if n == LANES {
+                    _mm256_storeu_ps(out, aq[0]);
+                    _mm256_storeu_ps(out.add(8), aq[1]);
+                } else {
+                    let mut t = [0f32; LANES];
+                    _mm256_storeu_ps(t.as_mut_ptr(), aq[0]);
+                    _mm256_storeu_ps(t.as_mut_ptr().add(8), aq[1]);
+                    core::ptr::copy_nonoverlapping(t.as_ptr(), out, n);
+                }
+            }
+        }
+    }
+}

@@ -2,11 +2,19 @@
 //! output-stationary GEMM whose every output is one sequential FMA chain.
 
 use super::{best, check_y, effective_backend, KernelError};
-use crate::arch::kernels::dense_panel;
+use crate::arch::kernels::{dense_gemm, first_non_finite};
 use crate::bulk::Backend;
 
 /// Output rows per packed panel (one 512-bit register of `f32`).
 pub(crate) const PANEL: usize = 16;
+
+/// With the `rayon` feature, calls with at least this many FMAs are split across threads.
+#[cfg(feature = "rayon")]
+const PAR_MIN_WORK: usize = 1 << 21;
+
+/// Activation rows per thread band are a multiple of this (whole register tiles).
+#[cfg(feature = "rayon")]
+const PAR_ROWS: usize = 8;
 
 /// A dense `rows × cols` matrix of `f32` weights with one bias per row, packed for
 /// `y = W·x + b` over batches of activation vectors.
@@ -123,24 +131,35 @@ impl DenseMatrix {
         self.gemm_into_on(best(), x, m, y)
     }
 
-    /// [`gemm_into`](Self::gemm_into) on a chosen backend (the same bits on each).
+    /// [`gemm_into`](Self::gemm_into) on a chosen backend (the same bits on each). With the
+    /// `rayon` feature, large calls are split into bands of activation rows across threads
+    /// (the same bits again: every output is its own chain).
     pub fn gemm_into_on(&self, backend: Backend, x: &[f32], m: usize, y: &mut [f32]) -> Result<(), KernelError> {
         let k = self.cols;
         if m.checked_mul(k) != Some(x.len()) {
             return Err(KernelError::Shape { m, k: Some(k), len: x.len() });
         }
         check_y(y, m, self.rows)?;
-        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+        let backend = effective_backend(backend);
+        if let Some(i) = first_non_finite(backend, x) {
             return Err(KernelError::NonFinite { index: i, value: x[i] });
         }
-        let backend = effective_backend(backend);
-        for p in 0..self.rows.div_ceil(PANEL) {
-            let r0 = p * PANEL;
-            let nr = PANEL.min(self.rows - r0);
-            let wp = &self.packed[p * k * PANEL..(p + 1) * k * PANEL];
-            let bp = &self.bias[r0..r0 + PANEL];
-            dense_panel(backend, wp, bp, x, k, &mut y[r0..], self.rows, nr);
+        #[cfg(feature = "rayon")]
+        {
+            // Bands of activation rows across threads: every output is still its own chain,
+            // so the bits are those of one thread.
+            let threads = rayon::current_num_threads();
+            let work = m.saturating_mul(self.rows).saturating_mul(k);
+            if threads > 1 && k > 0 && self.rows > 0 && work >= PAR_MIN_WORK && m >= 2 * PAR_ROWS {
+                use rayon::prelude::*;
+                let band = m.div_ceil(threads * 4).next_multiple_of(PAR_ROWS);
+                y.par_chunks_mut(band * self.rows).zip(x.par_chunks(band * k)).for_each(|(yb, xb)| {
+                    dense_gemm(backend, &self.packed, &self.bias, xb, k, xb.len() / k, yb, self.rows)
+                });
+                return Ok(());
+            }
         }
+        dense_gemm(backend, &self.packed, &self.bias, x, k, m, y, self.rows);
         Ok(())
     }
 }
