@@ -182,6 +182,13 @@ impl ExactSum {
     }
 }
 
+#[inline(always)]
+fn copy_n<const N: usize>(dst: &mut [f32], src: &[f32]) {
+    let s: &[f32; N] = src.try_into().expect("N elements");
+    let d: &mut [f32; N] = dst.try_into().expect("N elements");
+    *d = *s;
+}
+
 /// Rows of im2col per tile: about 128 KiB of activations.
 fn tile_rows(k: usize) -> usize {
     (32768 / k.max(1)).clamp(16, 4096)
@@ -218,7 +225,7 @@ impl Layer {
     }
 
     /// im2col rows `r0..r1` of group `g` into `buf` (`(r1 − r0) · k`).
-    fn im2col(&self, x: &Tensor, g: usize, oh: usize, ow: usize, r0: usize, r1: usize, buf: &mut [f32]) {
+    fn im2col(&self, x: &Tensor, g: usize, (oh, ow): (usize, usize), rows: core::ops::Range<usize>, buf: &mut [f32]) {
         let c = self.conv.as_ref().expect("conv");
         let [_, _, h, w] = [x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3]];
         let cg = c.c_in / self.groups;
@@ -228,7 +235,7 @@ impl Layer {
         let (pt, pl) = (c.pads[0] as isize, c.pads[1] as isize);
         let xd = x.data();
         let p = oh * ow;
-        for (ri, m) in (r0..r1).enumerate() {
+        for (ri, m) in rows.enumerate() {
             let (n, q) = (m / p, m % p);
             let (oy, ox) = (q / ow, q % ow);
             let row = &mut buf[ri * self.k..(ri + 1) * self.k];
@@ -247,7 +254,18 @@ impl Layer {
                     }
                     let line = &plane[iy as usize * w..(iy as usize + 1) * w];
                     if inside && dw == 1 {
-                        out.copy_from_slice(&line[ix0 as usize..ix0 as usize + kw]);
+                        let src = &line[ix0 as usize..ix0 as usize + kw];
+                        // Fixed-size copies for the usual widths (a memcpy call costs more).
+                        match kw {
+                            3 => copy_n::<3>(out, src),
+                            1 => out[0] = src[0],
+                            5 => copy_n::<5>(out, src),
+                            _ => {
+                                for (o, &v) in out.iter_mut().zip(src) {
+                                    *o = v;
+                                }
+                            }
+                        }
                     } else {
                         for (kx, o) in out.iter_mut().enumerate() {
                             let ix = ix0 + (kx * dw) as isize;
@@ -311,7 +329,7 @@ impl Layer {
                 let rows = r1 - r0;
                 // The activation rows of this tile.
                 let tile: &[f32] = if self.conv.is_some() {
-                    self.im2col(x, g, oh, ow, r0, r1, &mut cols[..rows * k]);
+                    self.im2col(x, g, (oh, ow), r0..r1, &mut cols[..rows * k]);
                     &cols[..rows * k]
                 } else {
                     &x.data()[r0 * k..r1 * k]
@@ -377,13 +395,18 @@ impl Layer {
                     }
                 }
                 // Scatter [rows, ng] into NCHW.
-                for (ri, r) in raw.chunks_exact(ng).enumerate() {
-                    let mm = r0 + ri;
-                    let (img, q) = (mm / p, mm % p);
-                    let base = (img * self.c_out + g * ng) * p + q;
-                    for (c, &v) in r.iter().enumerate() {
-                        out[base + c * p] = v;
+                // Runs of rows within one image, written channel by channel (sequential stores).
+                let mut a = r0;
+                while a < r1 {
+                    let (img, q0) = (a / p, a % p);
+                    let b = (a + p - q0).min(r1);
+                    for c in 0..ng {
+                        let dst = &mut out[(img * self.c_out + g * ng + c) * p + q0..][..b - a];
+                        for (d, src) in dst.iter_mut().zip(raw[(a - r0) * ng + c..].iter().step_by(ng)) {
+                            *d = *src;
+                        }
                     }
+                    a = b;
                 }
                 r0 = r1;
             }

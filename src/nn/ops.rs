@@ -126,7 +126,7 @@ pub(crate) fn reshape(x: Tensor, target: &[i64], node: &str) -> Result<Tensor, N
     let total = x.len();
     if let Some(i) = infer {
         let known: usize = out.iter().product();
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             return Err(shape_err(node, format!("cannot reshape {s:?} to {target:?}")));
         }
         out[i] = total / known;
