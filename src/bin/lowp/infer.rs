@@ -241,6 +241,7 @@ pub(crate) fn cmd_infer(out: &mut Out, a: InferArgs) -> Result<(), Fail> {
     let reference = measure(&env, &Plan::uniform(LayerPlan::for_weights(WeightFormat::F32)), "f32")?;
     match plan {
         None => sweep(out, &env, &a, &model_name, &reference),
+        Some(plan) if plan == Plan::uniform(LayerPlan::F32) => report(out, &a, &env, &plan, &reference, &reference, &model_name),
         Some(plan) => {
             let m = measure(&env, &plan, "plan")?;
             report(out, &a, &env, &plan, &m, &reference, &model_name)
@@ -260,10 +261,9 @@ fn report(
     let n = env.data.len();
     let ips = n as f64 / m.run.seconds.max(1e-12);
     let agree = agreement(&m.run.preds, &reference.run.preds);
-    let ln = |s: &str| s.to_string();
-    let weights = a.weights.clone().unwrap_or_else(|| ln("f32"));
-    let activations = a.activations.clone().unwrap_or_else(|| format!("{:?}", plan.default.activations));
-    let accumulate = a.accumulate.clone().unwrap_or_else(|| format!("{:?}", plan.default.accumulate));
+    let weights = plan.default.weights.to_string();
+    let activations = plan.default.activations.to_string();
+    let accumulate = plan.default.accumulate.to_string();
     writeln!(out, "model        {model_name} ({} nodes)", env.graph.nodes().len())?;
     writeln!(out, "data         {} {}, {n} images", a.data, a.split)?;
     writeln!(out, "plan         {}", plan.describe())?;
