@@ -61,7 +61,19 @@ fn json_report_and_logits() {
 #[test]
 fn quantized_plans_and_plan_files() {
     let m = model();
-    let (code, out, err) = lowp(&["infer", &m, "--limit", "200", "-w", "int8-per-row", "-a", "int8-per-tensor", "--calibrate", "200", "--json"]);
+    let (code, out, err) = lowp(&[
+        "infer",
+        &m,
+        "--limit",
+        "200",
+        "-w",
+        "int8-per-row",
+        "-a",
+        "int8-per-tensor",
+        "--calibrate",
+        "200",
+        "--json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let j = last_json(&out);
     assert_eq!((j["weights"].as_str(), j["activations"].as_str()), (Some("int8-per-row"), Some("int8-per-tensor")));

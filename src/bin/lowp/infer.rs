@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use lowp::nn::idx::{Dataset, Split};
-use lowp::nn::{Activations, Graph, LayerPlan, Model, NnError, Plan, Tensor, WeightFormat};
+use lowp::nn::{Graph, LayerPlan, Model, NnError, Plan, Tensor, WeightFormat};
 use serde_json::json;
 
 use crate::io::{Fail, Out};
@@ -31,24 +31,31 @@ pub(crate) struct InferArgs {
     pub dir: PathBuf,
 }
 
-/// The formats of `--sweep`: label, weights, activations, accumulation.
-const SWEEP: &[(&str, &str, &str, &str)] = &[
-    ("f32", "f32", "f32", "f32"),
-    ("bf16", "bf16", "bf16", "f32"),
-    ("f16", "f16", "f16", "f32"),
-    ("FP8 E4M3", "float8_e4m3fn", "float8_e4m3fn", "f32"),
-    ("FP8 E5M2", "float8_e5m2", "float8_e5m2", "f32"),
-    ("INT8 per-channel, INT8 per-tensor acts", "int8-per-row", "int8-per-tensor", "f32"),
-    ("INT8 per-channel, INT8 per-vector acts", "int8-per-row", "int8", "f32"),
-    ("INT4 per-channel", "int4-per-row", "int8", "f32"),
-    ("VSQ INT4/64", "vsq-int4-v64", "int8", "f32"),
-    ("VSQ INT4/64 two-level", "vsq-int4-v64-s6", "int8", "f32"),
-    ("MXFP8 E4M3", "mxfp8-e4m3", "mxfp8-e4m3", "f32"),
-    ("MXFP6 E2M3", "mxfp6-e2m3", "mxfp6-e2m3", "f32"),
-    ("MXFP4", "mxfp4", "int8", "f32"),
-    ("NVFP4", "nvfp4", "int8", "f32"),
-    ("posit8, quire", "posit8", "posit8", "exact"),
-    ("posit16, quire", "posit16", "posit16", "exact"),
+/// The formats of `--sweep`: label, weights, activations, accumulation, and whether the first
+/// and last weighted layers stay in f32 (as practitioners run 4-bit models).
+const SWEEP: &[(&str, &str, &str, &str, bool)] = &[
+    ("f32", "f32", "f32", "f32", false),
+    ("bf16", "bf16", "bf16", "f32", false),
+    ("f16", "f16", "f16", "f32", false),
+    ("FP8 E4M3", "float8_e4m3fn", "float8_e4m3fn", "f32", false),
+    ("FP8 E5M2", "float8_e5m2", "float8_e5m2", "f32", false),
+    ("INT8 per-channel, INT8 per-tensor acts", "int8-per-row", "int8-per-tensor", "f32", false),
+    ("INT8 per-channel, INT8 per-vector acts", "int8-per-row", "int8", "f32", false),
+    ("INT4 per-channel", "int4-per-row", "int8", "f32", false),
+    ("INT4 per-channel, ends f32", "int4-per-row", "int8", "f32", true),
+    ("VSQ INT4/64", "vsq-int4-v64", "int8", "f32", false),
+    ("VSQ INT4/64, ends f32", "vsq-int4-v64", "int8", "f32", true),
+    ("VSQ INT4/64 two-level", "vsq-int4-v64-s6", "int8", "f32", false),
+    ("VSQ INT4/64 two-level, ends f32", "vsq-int4-v64-s6", "int8", "f32", true),
+    ("MXFP8 E4M3", "mxfp8-e4m3", "mxfp8-e4m3", "f32", false),
+    ("MXFP6 E2M3", "mxfp6-e2m3", "mxfp6-e2m3", "f32", false),
+    ("MXFP4", "mxfp4", "int8", "f32", false),
+    ("MXFP4, ends f32", "mxfp4", "int8", "f32", true),
+    ("NVFP4", "nvfp4", "int8", "f32", false),
+    ("NVFP4, ends f32", "nvfp4", "int8", "f32", true),
+    ("posit8, quire", "posit8", "posit8", "exact", false),
+    ("posit16, quire", "posit16", "posit16", "exact", false),
+    ("FP8 E4M3, ExSdotp chain", "float8_e4m3fn", "float8_e4m3fn", "exsdotp", false),
 ];
 
 fn nn(e: NnError) -> Fail {
@@ -68,7 +75,8 @@ fn load_data(data: &str, split: Split, limit: Option<usize>) -> Result<Dataset, 
 /// The plan from the command line (or the plan file).
 fn plan_of(a: &InferArgs) -> Result<Plan, Fail> {
     let plan = if let Some(path) = &a.plan {
-        let text = std::fs::read_to_string(path).map_err(|e| Fail::Bad(format!("cannot read {}: {e}", path.display())))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Fail::Bad(format!("cannot read {}: {e}", path.display())))?;
         Plan::parse(&text).map_err(|e| Fail::Bad(format!("{}: {e}", path.display())))?
     } else {
         Plan::uniform(layer_plan(
@@ -90,12 +98,6 @@ fn layer_plan(weights: &str, activations: Option<&str>, accumulate: Option<&str>
         lp.accumulate = acc.parse().map_err(|e: NnError| Fail::Usage(format!("--accumulate: {e}")))?;
     }
     Ok(lp)
-}
-
-fn needs_calibration(plan: &Plan) -> bool {
-    core::iter::once(&plan.default)
-        .chain(plan.layers.iter().map(|(_, p)| p))
-        .any(|p| matches!(p.activations, Activations::Int8PerTensor))
 }
 
 /// Predictions, logits and inference seconds of `model` over `data`, in batches.
@@ -172,7 +174,7 @@ struct Env<'a> {
 }
 
 fn measure(env: &Env, plan: &Plan, what: &str) -> Result<Measured, Fail> {
-    let cal = if needs_calibration(plan) { env.calibration.as_ref() } else { None };
+    let cal = if plan.needs_calibration() { env.calibration.as_ref() } else { None };
     let model = env.threads.run(|| Model::new(env.graph, plan, cal)).map_err(nn)?;
     let run = env.threads.run(|| evaluate(&model, env.data, env.batch, what))?;
     let top1 = top1(&run.preds, &env.data.labels);
@@ -228,20 +230,17 @@ pub(crate) fn cmd_infer(out: &mut Out, a: InferArgs) -> Result<(), Fail> {
         return Err(Fail::Bad("the data set has no images".into()));
     }
     let plan = if a.sweep { None } else { Some(plan_of(&a)?) };
-    let calibrate = a.calibrate > 0
-        && (a.sweep || plan.as_ref().is_some_and(needs_calibration) || a.keep_ends);
-    let calibration = if calibrate {
-        Some(load_data(&a.data, Split::Train, Some(a.calibrate))?.images)
-    } else {
-        None
-    };
+    let calibrate = a.calibrate > 0 && (a.sweep || plan.as_ref().is_some_and(Plan::needs_calibration) || a.keep_ends);
+    let calibration = if calibrate { Some(load_data(&a.data, Split::Train, Some(a.calibrate))?.images) } else { None };
     let threads = Threads::new(a.threads)?;
     let env = Env { graph: &graph, data: &data, calibration, batch: a.batch, threads: &threads };
     let model_name = a.model.display().to_string();
     let reference = measure(&env, &Plan::uniform(LayerPlan::for_weights(WeightFormat::F32)), "f32")?;
     match plan {
         None => sweep(out, &env, &a, &model_name, &reference),
-        Some(plan) if plan == Plan::uniform(LayerPlan::F32) => report(out, &a, &env, &plan, &reference, &reference, &model_name),
+        Some(plan) if plan == Plan::uniform(LayerPlan::F32) => {
+            report(out, &a, &env, &plan, &reference, &reference, &model_name)
+        }
         Some(plan) => {
             let m = measure(&env, &plan, "plan")?;
             report(out, &a, &env, &plan, &m, &reference, &model_name)
@@ -309,15 +308,16 @@ fn report(
 fn sweep(out: &mut Out, env: &Env, a: &InferArgs, model_name: &str, reference: &Measured) -> Result<(), Fail> {
     let n = env.data.len();
     let mut rows = Vec::new();
-    writeln!(out, "{:<40} {:>8} {:>8} {:>9} {:>10} {:>11}", "format", "top-1 %", "change", "agree %", "bits/w", "images/s")?;
-    for &(label, w, act, acc) in SWEEP {
+    writeln!(
+        out,
+        "{:<40} {:>8} {:>8} {:>9} {:>10} {:>11}",
+        "format", "top-1 %", "change", "agree %", "bits/w", "images/s"
+    )?;
+    for &(label, w, act, acc, ends) in SWEEP {
         let lp = layer_plan(w, Some(act), Some(acc))?;
-        let plan = if a.keep_ends { Plan::keep_ends(lp) } else { Plan::uniform(lp) };
-        let m = if label == "f32" && !a.keep_ends {
-            None
-        } else {
-            Some(measure(env, &plan, label)?)
-        };
+        let ends = ends || a.keep_ends;
+        let plan = if ends { Plan::keep_ends(lp) } else { Plan::uniform(lp) };
+        let m = if label == "f32" && !ends { None } else { Some(measure(env, &plan, label)?) };
         let m = m.as_ref().unwrap_or(reference);
         let row = SweepRow {
             label: label.to_string(),
