@@ -44,6 +44,20 @@ pub(crate) fn pool(x: &Tensor, p: &Pool2d, max: bool, node: &str) -> Result<Tens
     let ow = pool_len(w, kw, sw, pl, pr, p.ceil_mode).ok_or_else(bad)?;
     let mut out = vec![0f32; n * c * oh * ow];
     let xd = x.data();
+    // The usual 2×2 max window with stride 2 and no padding: the same maximum, without the
+    // window bookkeeping.
+    if max && p.kernel == [2, 2] && p.stride == [2, 2] && p.pads == [0; 4] && oh == h / 2 && ow == w / 2 {
+        for (plane, o) in xd.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)) {
+            for (oy, orow) in o.chunks_exact_mut(ow).enumerate() {
+                let (r0, r1) = (&plane[2 * oy * w..][..2 * ow], &plane[(2 * oy + 1) * w..][..2 * ow]);
+                for (ox, v) in orow.iter_mut().enumerate() {
+                    let m = f32::NEG_INFINITY.max(r0[2 * ox]).max(r0[2 * ox + 1]);
+                    *v = m.max(r1[2 * ox]).max(r1[2 * ox + 1]);
+                }
+            }
+        }
+        return Tensor::new(vec![n, c, oh, ow], out);
+    }
     for (plane, o) in xd.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)) {
         for oy in 0..oh {
             let y0 = (oy * sh) as isize - pt as isize;
@@ -181,6 +195,15 @@ pub(crate) fn binary(op: BinaryOp, a: &Tensor, b: &Tensor, node: &str) -> Result
     if a.shape() == shape.as_slice() && b.shape() == shape.as_slice() {
         let out = a.data().iter().zip(b.data()).map(|(&x, &y)| f(x, y)).collect();
         return Tensor::new(shape, out);
+    }
+    // One side a single number (input normalization, scaling): the same operation per element.
+    if b.len() == 1 && a.shape() == shape.as_slice() {
+        let y = b.data()[0];
+        return Tensor::new(shape, a.data().iter().map(|&x| f(x, y)).collect());
+    }
+    if a.len() == 1 && b.shape() == shape.as_slice() {
+        let x = a.data()[0];
+        return Tensor::new(shape, b.data().iter().map(|&y| f(x, y)).collect());
     }
     let (sa, sb) = (bstrides(a.shape(), &shape), bstrides(b.shape(), &shape));
     let (ad, bd) = (a.data(), b.data());
