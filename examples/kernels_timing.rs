@@ -1,11 +1,12 @@
 //! Quick min-of-N timings of the quantized GEMV/GEMM kernels on 4096 × 4096 weights (one
 //! thread), robust on a shared machine (the minimum ignores preemption):
-//! `cargo run --release --example kernels_timing [scheme…]`.
+//! `cargo run --release --example kernels_timing [scheme…]`; `… kernels_timing fp8-dense` times
+//! only the dense FP8 matrices on N(0, 1) weights (E4M3 with no row scale, per-row, ×64; E5M2).
 use std::time::Instant;
 
 use lowp::block::{BlockMatrix, Scheme};
 use lowp::kernels::{MinifloatMatrix, RowScale};
-use lowp::minifloat::E4M3FN;
+use lowp::minifloat::{E4M3FN, E5M2};
 use lowp::rng::SplitMix64;
 
 const N: usize = 4096;
@@ -27,6 +28,9 @@ fn main() {
     let x: Vec<f32> = (0..64 * N).map(|_| g()).collect();
     let mut y = vec![0f32; 64 * N];
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "fp8-dense") {
+        return fp8_dense(&x, &mut y);
+    }
     let names: Vec<String> = if args.is_empty() {
         ["vsq-int4-v64", "vsq-int4-v64-s6", "mxfp4", "nvfp4", "int8-per-row", "mxfp8-e4m3"].map(String::from).to_vec()
     } else {
@@ -86,4 +90,44 @@ fn main() {
         f32gemv(if flip { &wf } else { &wf2 }, &mut y[..N])
     });
     println!("| f32 (plain 16-lane loop) | 64 | {hot:.0} | {cold:.0} | {:.1} | – |", 64.0 * 1.048576 / cold * 1e3);
+}
+
+/// Dense FP8 GEMV on N(0, 1) weights: many E4M3 codes are subnormal without a row scale.
+fn fp8_dense(x: &[f32], y: &mut [f32]) {
+    let mut r = SplitMix64::new(11);
+    let wn: Vec<f32> = (0..N * N / 2)
+        .flat_map(|_| {
+            let (u, v) = (1.0 - r.next_f64(), r.next_f64());
+            let m = (-2.0 * u.ln()).sqrt();
+            let t = 2.0 * std::f64::consts::PI * v;
+            [(m * t.cos()) as f32, (m * t.sin()) as f32]
+        })
+        .collect();
+    let w64: Vec<f32> = wn.iter().map(|v| v * 64.0).collect();
+    println!("| dense FP8, N(0,1) | GEMV hot µs | GEMV cold µs |");
+    println!("|---|---|---|");
+    let e4 = |w: &[f32], s| MinifloatMatrix::<E4M3FN>::quantize(w, N, N, s).unwrap();
+    let e5 = |w: &[f32], s| MinifloatMatrix::<E5M2>::quantize(w, N, N, s).unwrap();
+    for (name, m) in [
+        ("e4m3 none", e4(&wn, RowScale::None)),
+        ("e4m3 per-row", e4(&wn, RowScale::PerRow)),
+        ("e4m3 none, weights ×64", e4(&w64, RowScale::None)),
+    ] {
+        time_one(name, &m, |m, x, y| m.gemv_into(x, y).unwrap(), x, y);
+    }
+    for (name, m) in [("e5m2 none", e5(&wn, RowScale::None)), ("e5m2 per-row", e5(&wn, RowScale::PerRow))] {
+        time_one(name, &m, |m, x, y| m.gemv_into(x, y).unwrap(), x, y);
+    }
+}
+
+/// Hot (one matrix) and cold (6 copies in turn, 96 MiB) GEMV minima of one matrix.
+fn time_one<M: Clone>(name: &str, m: &M, gemv: impl Fn(&M, &[f32], &mut [f32]), x: &[f32], y: &mut [f32]) {
+    let ms: Vec<M> = (0..6).map(|_| m.clone()).collect();
+    let hot = min_time(200, || gemv(m, &x[..N], &mut y[..N]));
+    let mut i = 0;
+    let cold = min_time(200, || {
+        i = (i + 1) % ms.len();
+        gemv(&ms[i], &x[..N], &mut y[..N])
+    });
+    println!("| {name} | {hot:.0} | {cold:.0} |");
 }

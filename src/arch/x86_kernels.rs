@@ -864,72 +864,120 @@ pub(crate) fn fp8_fma_rows(
         assert!(s.len() >= r * k.div_ceil(v));
     }
     macro_rules! go {
-        ($e5:literal) => {
+        ($e5:literal, $fold:literal) => {
             // SAFETY: VNNI (AVX-512F/BW) checked; the lengths asserted.
             unsafe {
                 match r {
-                    1 => fp8_fma_512::<1, $e5>(codes, k, x, scales, acc),
-                    2 => fp8_fma_512::<2, $e5>(codes, k, x, scales, acc),
-                    3 => fp8_fma_512::<3, $e5>(codes, k, x, scales, acc),
-                    _ => fp8_fma_512::<4, $e5>(codes, k, x, scales, acc),
+                    1 => fp8_fma_512::<1, $e5, $fold>(codes, k, x, scales, acc),
+                    2 => fp8_fma_512::<2, $e5, $fold>(codes, k, x, scales, acc),
+                    3 => fp8_fma_512::<3, $e5, $fold>(codes, k, x, scales, acc),
+                    _ => fp8_fma_512::<4, $e5, $fold>(codes, k, x, scales, acc),
                 }
             }
         };
     }
-    if e5 {
-        go!(true)
+    let out = if e5 {
+        go!(true, false)
     } else {
-        go!(false)
-    }
+        // E4M3 with the `2^8` folded into `x` (or the block scale); where a scaled operand
+        // may have overflowed, again with the `2^8` on each decoded weight.
+        match go!(false, true) {
+            Fp8Run::Overflow => go!(false, false),
+            o => o,
+        }
+    };
+    out == Fp8Run::Done
+}
+
+/// How [`fp8_fma_512`] ended.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fp8Run {
+    /// `acc` holds the sums.
+    Done,
+    /// A NaN/∞ code in the rows.
+    Special,
+    /// (`FOLD` only) some `x_i · 2^8` or scale `· 2^8` is infinite: run again without folding.
+    Overflow,
 }
 
 /// # Safety
 /// AVX-512F/BW; `R` rows of at least `k` codes, `x.len() ≥ k`, the scales as [`fp8_fma_rows`] checks.
+///
+/// `FOLD` (E4M3 only): the decoded weights are left at `2^-8` times their values and the `2^8`
+/// goes on `x_i` instead (without scales: `fma(w·2^-8, x_i·2^8, acc)`) or on the block scale
+/// (`(w·2^-8)·(s·2^8)`, then `fma` with `x_i`). Multiplying by `2^8` is exact unless it
+/// overflows, so each product is the same real number as unfolded, rounded the same; an
+/// infinite scaled `x_i` or scale (an overflow, or an infinite operand: either way) gives
+/// [`Fp8Run::Overflow`] and the caller runs the unfolded loop.
 #[target_feature(enable = "avx512f,avx512bw")]
-unsafe fn fp8_fma_512<const R: usize, const E5: bool>(
+unsafe fn fp8_fma_512<const R: usize, const E5: bool, const FOLD: bool>(
     codes: &[&[u8]],
     k: usize,
     x: &[f32],
     scales: Option<(&[f32], usize)>,
     acc: &mut [[f32; LANES]],
-) -> bool {
-    // Magnitude bits to bit 20 (E4M3) or 21 (E5M2), the sign (sign-extended byte) kept at 31.
-    let (keep, pow, special) = if E5 {
-        (0x8fe0_0000u32 as i32, 5.192_297e33f32, 0x7c)
-    } else {
-        (0x87f0_0000u32 as i32, 1.329_228e36f32, 0x7f)
-    };
-    let keep = _mm512_set1_epi32(keep);
-    let pow = _mm512_set1_ps(pow);
+) -> Fp8Run {
+    // Each code goes to the `f16` bits of its value (E5M2: the code is the top byte of an
+    // `f16`; E4M3: sign to bit 15, magnitude bits to bits 13..7, an `f16` of `2^-8` times the
+    // value, exact, the subnormal codes on `f16` subnormals), `vcvtph2ps` to `f32` (exact, every
+    // `f16` is a normal `f32`), E4M3 then times `2^8` (exact, normal in and out) unless `FOLD`.
+    // No `f32` subnormal is ever an operand (a shift into the `f32` fields times `2^120` made
+    // the subnormal E4M3 codes `f32` subnormals, a slow multiply).
+    let keep = _mm256_set1_epi16(0xbf80u16 as i16);
+    let pow = _mm512_set1_ps(256.0);
+    let special = if E5 { 0x7c } else { 0x7f };
     let spec = _mm512_set1_epi8(special);
     let xp = x.as_ptr();
     let mut a = [_mm512_setzero_ps(); R];
     let mut bad = 0u64;
     let nb = scales.map_or(0, |(_, v)| k.div_ceil(v));
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn decode<const SH: u32>(c: __m128i, keep: __m512i, pow: __m512) -> __m512 {
-        let b = _mm512_and_si512(_mm512_slli_epi32::<SH>(_mm512_cvtepi8_epi32(c)), keep);
-        _mm512_mul_ps(_mm512_castsi512_ps(b), pow)
-    }
-    let decode = |c: __m128i| -> __m512 {
-        if E5 {
-            decode::<21>(c, keep, pow)
+    let unscaled = FOLD && scales.is_none();
+    // FOLD: the largest and smallest `x_i · 2^8` (a NaN leaves them as they are), the scales'
+    // overflow flag.
+    let (mut hi, mut lo) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+    let mut sover = false;
+    let mut scale = |s: f32| -> __m512 {
+        if FOLD {
+            let t = s * 256.0;
+            sover |= t.is_infinite();
+            _mm512_set1_ps(t)
         } else {
-            decode::<20>(c, keep, pow)
+            _mm512_set1_ps(s)
         }
     };
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn decode<const E5: bool, const FOLD: bool>(c: __m128i, keep: __m256i, pow: __m512) -> __m512 {
+        if E5 {
+            _mm512_cvtph_ps(_mm256_slli_epi16::<8>(_mm256_cvtepu8_epi16(c)))
+        } else {
+            let h = _mm512_cvtph_ps(_mm256_and_si256(_mm256_slli_epi16::<7>(_mm256_cvtepi8_epi16(c)), keep));
+            if FOLD {
+                h
+            } else {
+                _mm512_mul_ps(h, pow)
+            }
+        }
+    }
+    let decode = |c: __m128i| -> __m512 { decode::<E5, FOLD>(c, keep, pow) };
     let full = k / 64 * 64;
     let mut i = 0;
     while i < full {
         // SAFETY: `i + 64 ≤ k`: 64 codes of each row and 64 values of `x`.
         unsafe {
-            let xv = [
+            let mut xv = [
                 _mm512_loadu_ps(xp.add(i)),
                 _mm512_loadu_ps(xp.add(i + 16)),
                 _mm512_loadu_ps(xp.add(i + 32)),
                 _mm512_loadu_ps(xp.add(i + 48)),
             ];
+            if unscaled {
+                for v in &mut xv {
+                    *v = _mm512_mul_ps(*v, pow);
+                    hi = _mm512_max_ps(*v, hi);
+                    lo = _mm512_min_ps(*v, lo);
+                }
+            }
             for (r, av) in a.iter_mut().enumerate() {
                 let p = codes[r].as_ptr().add(i);
                 let raw = _mm512_loadu_si512(p.cast());
@@ -937,7 +985,7 @@ unsafe fn fp8_fma_512<const R: usize, const E5: bool>(
                 for (q, xq) in xv.iter().enumerate() {
                     let mut w = decode(_mm_loadu_si128(p.add(16 * q).cast()));
                     if let Some((s, v)) = scales {
-                        w = _mm512_mul_ps(w, _mm512_set1_ps(*s.get_unchecked(r * nb + (i + 16 * q) / v)));
+                        w = _mm512_mul_ps(w, scale(*s.get_unchecked(r * nb + (i + 16 * q) / v)));
                     }
                     *av = _mm512_fmadd_ps(w, *xq, *av);
                 }
@@ -949,7 +997,12 @@ unsafe fn fp8_fma_512<const R: usize, const E5: bool>(
         let n = (k - i).min(16);
         let m16 = if n == 16 { u16::MAX } else { ((1u32 << n) - 1) as u16 };
         // SAFETY: the masked load reads only the `n` values left.
-        let xv = unsafe { _mm512_maskz_loadu_ps(m16, xp.add(i)) };
+        let mut xv = unsafe { _mm512_maskz_loadu_ps(m16, xp.add(i)) };
+        if unscaled {
+            xv = _mm512_mul_ps(xv, pow);
+            hi = _mm512_max_ps(xv, hi);
+            lo = _mm512_min_ps(xv, lo);
+        }
         for (r, av) in a.iter_mut().enumerate() {
             let mut buf = [0u8; 16];
             buf[..n].copy_from_slice(&codes[r][i..i + n]);
@@ -959,17 +1012,27 @@ unsafe fn fp8_fma_512<const R: usize, const E5: bool>(
             // SAFETY: 16 bytes of `buf`.
             let mut w = decode(unsafe { _mm_loadu_si128(buf.as_ptr().cast()) });
             if let Some((s, v)) = scales {
-                w = _mm512_mul_ps(w, _mm512_set1_ps(s[r * nb + i / v]));
+                w = _mm512_mul_ps(w, scale(s[r * nb + i / v]));
             }
             *av = _mm512_mask3_fmadd_ps(w, xv, *av, m16);
         }
         i += n;
     }
+    if bad != 0 {
+        return Fp8Run::Special;
+    }
+    if FOLD {
+        let over = _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(hi, _mm512_set1_ps(f32::INFINITY))
+            | _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(lo, _mm512_set1_ps(f32::NEG_INFINITY));
+        if sover || over != 0 {
+            return Fp8Run::Overflow;
+        }
+    }
     for (r, av) in a.iter().enumerate() {
         // SAFETY: 16 f32 of a `[f32; 16]`.
         unsafe { _mm512_storeu_ps(acc[r].as_mut_ptr(), *av) };
     }
-    bad == 0
+    Fp8Run::Done
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1150,6 +1213,85 @@ unsafe fn dense_tile_256<const J: usize, const NP: usize>(
                     _mm256_storeu_ps(t.as_mut_ptr(), aq[0]);
                     _mm256_storeu_ps(t.as_mut_ptr().add(8), aq[1]);
                     core::ptr::copy_nonoverlapping(t.as_ptr(), out, n);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod fp8_tests {
+    use super::*;
+    use crate::bulk::FastSpec;
+
+    /// `fp8_fma_rows` against table decode, the block-scale product, then lane FMA chains in
+    /// `f32`: every finite code, subnormal and huge `x` (the `2^8` fold's overflow fallback),
+    /// tiny and huge scales.
+    #[test]
+    fn fp8_fma_rows_match_scalar_chains() {
+        if !has_vnni() {
+            return;
+        }
+        let mut r = crate::rng::SplitMix64::new(3);
+        for e5 in [false, true] {
+            let table = if e5 {
+                &<crate::minifloat::E5M2 as FastSpec>::TABLE
+            } else {
+                &<crate::minifloat::E4M3FN as FastSpec>::TABLE
+            };
+            let special = if e5 { 0x7c } else { 0x7f };
+            for k in [16usize, 64, 200, 256] {
+                for big in [0.0f32, 2f32.powi(121), 3.0e38] {
+                    let codes: Vec<Vec<u8>> = (0..4)
+                        .map(|_| {
+                            (0..k)
+                                .map(|_| loop {
+                                    let c = r.next_u32() as u8;
+                                    if c & special != special {
+                                        break c;
+                                    }
+                                })
+                                .collect()
+                        })
+                        .collect();
+                    let mut x: Vec<f32> = (0..k)
+                        .map(|_| {
+                            let e = (r.next_u32() % 60) as i32 - 30;
+                            f32::from_bits(r.next_u32() & 0x807f_ffff | 0x3f80_0000) * 2f32.powi(e)
+                        })
+                        .collect();
+                    x[k / 3] = 1e-40;
+                    if big != 0.0 {
+                        x[k - 1] = -big;
+                    }
+                    let nbk = k.div_ceil(16);
+                    let mut s: Vec<f32> = (0..4 * nbk).map(|i| 2f32.powi((i % 7) as i32 - 3) * 1.3).collect();
+                    s[0] = 1e-39;
+                    if big != 0.0 {
+                        s[nbk - 1] = big;
+                    }
+                    let rows: Vec<&[u8]> = codes.iter().map(|c| c.as_slice()).collect();
+                    for scaled in [false, true] {
+                        let sc = scaled.then_some((s.as_slice(), 16));
+                        let mut acc = [[0f32; LANES]; 4];
+                        assert!(fp8_fma_rows(e5, &rows, k, &x, sc, &mut acc));
+                        for rr in 0..4 {
+                            let mut want = [0f32; LANES];
+                            for i in 0..k {
+                                let mut w = f32::from_bits(table[codes[rr][i] as usize]);
+                                if scaled {
+                                    w *= s[rr * nbk + i / 16];
+                                }
+                                want[i % 16] = w.mul_add(x[i], want[i % 16]);
+                            }
+                            for (a, b) in acc[rr].iter().zip(&want) {
+                                assert!(
+                                    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                                    "e5 {e5} k {k} big {big} scaled {scaled} row {rr}: {a} vs {b}"
+                                );
+                            }
+                        }
+                    }
                 }
             }
         }
