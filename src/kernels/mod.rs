@@ -80,6 +80,7 @@
 //! split across threads (the same bits: every output is computed as above).
 
 mod activations;
+pub(crate) mod conv;
 mod dense;
 mod float;
 mod int;

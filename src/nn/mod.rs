@@ -147,14 +147,14 @@
 
 mod error;
 mod graph;
-mod model;
-mod ops;
-mod plan;
 #[cfg(feature = "data")]
 pub mod idx;
+mod model;
 pub mod npy;
 #[cfg(feature = "onnx")]
 pub mod onnx;
+mod ops;
+mod plan;
 mod tensor;
 
 pub use error::NnError;

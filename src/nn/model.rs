@@ -8,13 +8,15 @@ use crate::block::{BlockMatrix, BlockScaled, BlockVector, QuantizeError, ScaleEn
 use crate::bulk::Backend;
 use crate::dot::kulisch::{add_at, to_exact};
 use crate::format::{LowpFloat, Overflow, Rounding};
+use crate::kernels::conv::{self, PackedActs, PackedWeights};
 use crate::kernels::{ActivationFormat, DenseMatrix, KernelError, QuantizedActivations};
 
 /// Weight rows of one group, prepared for the layer's path.
 #[derive(Clone, Debug)]
 enum GroupWeights {
-    /// The integer kernels (`BlockMatrix::gemm_prepared`), then `+ bias`.
-    Int(BlockMatrix),
+    /// The integer kernels (`BlockMatrix::gemm_prepared`), then `+ bias`; with the packing of
+    /// the row-tile kernels (`kernels::conv`, the same bits) where they take the scheme.
+    Int(BlockMatrix, Option<PackedWeights>),
     /// `f32` accumulation on the float path: one FMA chain per output. With `scale`, the
     /// matrix holds the unscaled code values and no bias: `y = fma(scale, chain, bias)`.
     Dense { m: DenseMatrix, scale: Option<Vec<f32>> },
@@ -279,9 +281,29 @@ impl Layer {
 
     fn run(&self, backend: Backend, x: &Tensor, node: &str) -> Result<Tensor, NnError> {
         let (n, oh, ow) = self.geometry(x, node)?;
+        // The row-tile integer kernels (`kernels::conv`): one-level INT8 activations and packed
+        // weights. Static scales quantize each input element once, before the im2col copies
+        // (the code depends only on the element); non-finite inputs take the other path, which
+        // reports them.
+        let packed = self.weights.iter().all(|g| matches!(g, GroupWeights::Int(_, Some(_))));
+        let fast_v = match self.act {
+            ActQuant::IntDynamic(ActivationFormat::Int8 { vector_len }) if packed => Some(vector_len),
+            ActQuant::IntStatic(ActivationFormat::Int8 { vector_len }, _)
+                if packed && x.data().iter().all(|v| v.is_finite()) =>
+            {
+                Some(vector_len)
+            }
+            _ => None,
+        };
         // Elementwise activation quantization, once per call.
         let pre;
         let x = match self.act {
+            ActQuant::IntStatic(_, s) if fast_v.is_some() => {
+                let mut t = x.clone();
+                conv::static_codes(t.data_mut(), s);
+                pre = t;
+                &pre
+            }
             ActQuant::Scalar(f) => {
                 let mut t = x.clone();
                 f.round_slice_on(backend, t.data_mut());
@@ -304,6 +326,7 @@ impl Layer {
         let k = self.k;
         let mut out = vec![0f32; n * self.c_out * p];
         let tr = match self.act {
+            _ if fast_v.is_some() => tile_rows(k),
             // The integer kernels pad each activation row to whole chunks of 16 vectors.
             ActQuant::IntDynamic(f) | ActQuant::IntStatic(f, _) => {
                 let v = match f {
@@ -321,6 +344,7 @@ impl Layer {
             if matches!(self.act, ActQuant::BlockRows(_)) { vec![0f32; tr.min(m_total) * k] } else { Vec::new() };
         let mut raw = vec![0f32; tr.min(m_total) * ng];
         let mut acc = ExactSum::new();
+        let mut pa = PackedActs::default();
         for (g, gw) in self.weights.iter().enumerate() {
             let bias = &self.bias[g * ng..(g + 1) * ng];
             let mut r0 = 0;
@@ -349,7 +373,20 @@ impl Layer {
                 let raw = &mut raw[..rows * ng];
                 // `post(c, v)`: the layer's output from the kernel's value for channel c.
                 match gw {
-                    GroupWeights::Int(w) => {
+                    GroupWeights::Int(_, Some(pw)) if fast_v.is_some() => {
+                        let v = fast_v.unwrap_or(64);
+                        match self.act {
+                            ActQuant::IntStatic(_, s) => pa.from_codes(tile, rows, k, v, s),
+                            _ => pa.quantize(backend, tile, rows, k, v).map_err(|e| kernel_err(node, e))?,
+                        }
+                        conv::gemm(backend, pw, &pa, raw);
+                        for r in raw.chunks_exact_mut(ng) {
+                            for (v, &b) in r.iter_mut().zip(bias) {
+                                *v += b;
+                            }
+                        }
+                    }
+                    GroupWeights::Int(w, _) => {
                         let qa = match self.act {
                             ActQuant::IntDynamic(f) => QuantizedActivations::new_on(backend, f, tile, rows),
                             ActQuant::IntStatic(f, s) => QuantizedActivations::with_scale(f, tile, rows, s),
@@ -541,7 +578,8 @@ fn prepare(op: &Op, node: &str, plan: LayerPlan, amax: Option<f32>) -> Result<(L
                 bits += bm.bits_per_element() * wd.len() as f64;
                 if integer {
                     int_format = Some(bm.activation_format());
-                    weights.push(GroupWeights::Int(bm));
+                    let packed = PackedWeights::new(Backend::best(), &bm);
+                    weights.push(GroupWeights::Int(bm, packed));
                     continue;
                 }
                 (bm.dequantize(), None)

@@ -1,0 +1,240 @@
+//! The integer path shaped for convolutions and small layers: few weight rows (16–64) against
+//! many activation rows (im2col patches), the activations packed without padding.
+//!
+//! Weights are packed once ([`PackedWeights`]): the integers `q_w` (INT codes, MXINT8 codes,
+//! twice the E2M1 values) as `i8`, sixteen rows per group, four consecutive `k` per 32-bit lane
+//! (the `vpdpbusd` layout), with each row's decoded block scales `sw_v` (the element factor
+//! folded in, as the other kernels do), `128 · Σ_{i∈v} q_w,i` per block and the row scales.
+//! Activations ([`PackedActs`]) are the INT8 codes plus 128 (unsigned bytes), each row padded
+//! only to a multiple of four with the code 0, and the per-vector scales `s_x,v`.
+//!
+//! Each output follows the documented order exactly: `d_v = Σ (q_x + 128) · q_w − 128 · Σ q_w`
+//! (exact in `i32`: wrapping sums of an exact result), `t_v = (d_v as f32) · (sw_v · s_x,v)`,
+//! `acc[v % 16] += t_v` from `+0` in increasing `v`, the fold 8/4/2/1, times the row scale.
+//! The same bits as [`BlockMatrix::gemm_prepared`] (tests/nn_layers.rs, tests/kernels_conv.rs).
+
+use super::activations::static_code;
+use super::int::{decode_scales, int_plan, WeightKind, E2M1_LUT, INT4_LUT};
+use super::KernelError;
+use crate::arch::kernels::{fold16, LANES};
+use crate::block::{quantize::quantize_row, BlockMatrix, Outer, Scheme};
+use crate::bulk::Backend;
+
+/// Weight rows per group (one 512-bit register of `i32` lanes).
+pub(crate) const GROUP: usize = 16;
+
+/// A one-level integer-path [`BlockMatrix`] packed for [`gemm`].
+#[derive(Clone, Debug)]
+pub(crate) struct PackedWeights {
+    /// Rows (outputs) and columns.
+    pub n: usize,
+    pub k: usize,
+    /// Groups of 16 rows, quads of `k` (`⌈k / 4⌉`), vector length, vectors per row.
+    pub ng: usize,
+    pub kq: usize,
+    pub v: usize,
+    pub nb: usize,
+    /// `[group][quad][16 rows][4]`.
+    pub w: Vec<i8>,
+    /// `[group][block][16 rows]`: `128 · Σ q_w` over the block.
+    pub wsum: Vec<i32>,
+    /// `[group][block][16 rows]`: the decoded block scales times the element factor.
+    pub sw: Vec<f32>,
+    /// The row scales, where the scheme has them.
+    pub rs: Option<Vec<f32>>,
+}
+
+impl PackedWeights {
+    /// Pack `w`, or `None` where this path does not take it (two-level scales, widths other
+    /// than 4 and 8 bits, vector lengths that are not a multiple of 4 or above 4096).
+    pub(crate) fn new(backend: Backend, w: &BlockMatrix) -> Option<PackedWeights> {
+        let s = w.scheme();
+        let p = int_plan(s)?;
+        if p.two_level || matches!(p.kind, WeightKind::Unpack(_)) || p.v % 4 != 0 || p.v > 4096 {
+            return None;
+        }
+        let (n, k, v) = (w.rows(), w.cols(), p.v);
+        let (ng, kq, nb) = (n.div_ceil(GROUP), k.div_ceil(4), k.div_ceil(v));
+        let nr = n.max(1);
+        let (cs, ss) = (w.codes().len() / nr, w.scales().len() / nr);
+        let mut pw = PackedWeights {
+            n,
+            k,
+            ng,
+            kq,
+            v,
+            nb,
+            w: vec![0; ng * kq * GROUP * 4],
+            wsum: vec![0; ng * nb * GROUP],
+            sw: vec![0.0; ng * nb * GROUP],
+            rs: (s.outer() != Outer::None).then(|| w.row_scales().to_vec()),
+        };
+        let mut sw = vec![0f32; nb];
+        for r in 0..n {
+            let (g, l) = (r / GROUP, r % GROUP);
+            let codes = &w.codes()[r * cs..(r + 1) * cs];
+            for i in 0..k {
+                let q = match p.kind {
+                    WeightKind::Int4 => INT4_LUT[((codes[i / 2] >> ((i & 1) * 4)) & 0xf) as usize] as i32 - 8,
+                    WeightKind::E2M1 => E2M1_LUT[((codes[i / 2] >> ((i & 1) * 4)) & 0xf) as usize] as i32 - 12,
+                    _ => codes[i] as i8 as i32,
+                };
+                pw.w[((g * kq + i / 4) * GROUP + l) * 4 + i % 4] = q as i8;
+                pw.wsum[(g * nb + i / v) * GROUP + l] += 128 * q;
+            }
+            decode_scales(backend, s, &w.scales()[r * ss..], nb, p.factor, &mut sw);
+            for (b, &x) in sw.iter().enumerate() {
+                pw.sw[(g * nb + b) * GROUP + l] = x;
+            }
+        }
+        Some(pw)
+    }
+}
+
+/// Activation rows for [`gemm`]: codes plus 128, `4 · kq` bytes per row; `nb` scales per row.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PackedActs {
+    pub m: usize,
+    pub k: usize,
+    pub kq: usize,
+    pub v: usize,
+    pub nb: usize,
+    pub x: Vec<u8>,
+    pub sx: Vec<f32>,
+    codes: Vec<u8>,
+    scales: Vec<u8>,
+}
+
+impl PackedActs {
+    fn reset(&mut self, m: usize, k: usize, v: usize) {
+        let (kq, nb) = (k.div_ceil(4), k.div_ceil(v));
+        *self = PackedActs { m, k, kq, v, nb, ..core::mem::take(self) };
+        self.x.clear();
+        self.x.resize(m * kq * 4, 128);
+        self.sx.clear();
+        self.sx.resize(m * nb, 0.0);
+    }
+
+    /// Dynamic per-vector INT8 (`Scheme::vsq(8, v, F32)`, the block quantizer row by row):
+    /// the codes and scales [`QuantizedActivations::new_on`](super::QuantizedActivations::new_on)
+    /// gives, and its errors.
+    pub(crate) fn quantize(
+        &mut self,
+        backend: Backend,
+        x: &[f32],
+        m: usize,
+        k: usize,
+        v: usize,
+    ) -> Result<(), KernelError> {
+        debug_assert_eq!(x.len(), m * k);
+        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+            return Err(KernelError::NonFinite { index: i, value: x[i] });
+        }
+        let scheme = Scheme::vsq(8, v, crate::block::ScaleEncoding::F32)
+            .map_err(|_| KernelError::Unsupported { reason: "no INT8 block scheme has this vector length" })?;
+        self.reset(m, k, v);
+        if k == 0 {
+            return Ok(());
+        }
+        // The scheme's row layout: `nb` blocks of `v` one-byte codes, one `f32` scale each.
+        let mut codes = core::mem::take(&mut self.codes);
+        let mut scales = core::mem::take(&mut self.scales);
+        codes.resize(self.nb * v, 0);
+        scales.resize(self.nb * 4, 0);
+        let xs = self.kq * 4;
+        for (r, row) in x.chunks_exact(k).enumerate() {
+            quantize_row(backend, &scheme, row, 1.0, &mut codes, &mut scales)
+                .map_err(|i| KernelError::NonFinite { index: r * k + i, value: row[i] })?;
+            for (o, &c) in self.x[r * xs..r * xs + k].iter_mut().zip(&codes[..k]) {
+                *o = c ^ 0x80;
+            }
+            for (o, b) in self.sx[r * self.nb..(r + 1) * self.nb].iter_mut().zip(scales.chunks_exact(4)) {
+                *o = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            }
+        }
+        self.codes = codes;
+        self.scales = scales;
+        Ok(())
+    }
+
+    /// Static INT8 under one `scale`, from values that are already the codes
+    /// ([`static_codes`]): every vector's scale is `scale`.
+    pub(crate) fn from_codes(&mut self, codes: &[f32], m: usize, k: usize, v: usize, scale: f32) {
+        debug_assert_eq!(codes.len(), m * k);
+        self.reset(m, k, v);
+        self.sx.fill(scale);
+        if k == 0 {
+            return;
+        }
+        let xs = self.kq * 4;
+        for (r, row) in codes.chunks_exact(k).enumerate() {
+            for (o, &c) in self.x[r * xs..r * xs + k].iter_mut().zip(row) {
+                *o = (c as i32 + 128) as u8;
+            }
+        }
+    }
+}
+
+/// Each value replaced by its static INT8 code under `scale` (as an `f32`, exact): the codes
+/// [`QuantizedActivations::with_scale`](super::QuantizedActivations::with_scale) gives, taken
+/// once per element before the im2col copies (0 stays 0, so the zero padding agrees).
+pub(crate) fn static_codes(x: &mut [f32], scale: f32) {
+    for v in x {
+        *v = static_code(*v, scale) as f32;
+    }
+}
+
+/// `y[j · n + i]` = weight row `i` · activation row `j` in the documented order (before any
+/// bias), for every row of `a`.
+pub(crate) fn gemm(backend: Backend, w: &PackedWeights, a: &PackedActs, y: &mut [f32]) {
+    assert!(a.k == w.k && a.v == w.v && y.len() == a.m * w.n, "packed shapes");
+    let ws = w.ng * GROUP;
+    let mut out = vec![0f32; a.m * ws];
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    let done = crate::arch::x86_kernels::conv_gemm(backend, w, a, &mut out);
+    #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+    let done = {
+        let _ = backend;
+        false
+    };
+    if !done {
+        gemm_portable(w, a, &mut out);
+    }
+    for (yr, or) in y.chunks_exact_mut(w.n.max(1)).zip(out.chunks_exact(ws.max(1))) {
+        match &w.rs {
+            Some(rs) => {
+                for ((o, &t), &s) in yr.iter_mut().zip(or).zip(rs) {
+                    *o = t * s;
+                }
+            }
+            None => yr.copy_from_slice(&or[..w.n]),
+        }
+    }
+}
+
+/// The portable twin: `out[j · 16·ng + i]`, the folded sums before the row scale.
+pub(crate) fn gemm_portable(w: &PackedWeights, a: &PackedActs, out: &mut [f32]) {
+    let (kq, nb, qv) = (w.kq, w.nb, w.v / 4);
+    let ws = w.ng * GROUP;
+    for j in 0..a.m {
+        let x = &a.x[j * kq * 4..(j + 1) * kq * 4];
+        for g in 0..w.ng {
+            for l in 0..GROUP {
+                let mut acc = [0f32; LANES];
+                for b in 0..nb {
+                    let mut d = 0i32;
+                    for q in b * qv..((b + 1) * qv).min(kq) {
+                        let wq = &w.w[((g * kq + q) * GROUP + l) * 4..][..4];
+                        for e in 0..4 {
+                            d = d.wrapping_add(x[4 * q + e] as i32 * wq[e] as i32);
+                        }
+                    }
+                    let d = d.wrapping_sub(w.wsum[(g * nb + b) * GROUP + l]);
+                    let s = w.sw[(g * nb + b) * GROUP + l] * a.sx[j * nb + b];
+                    acc[b % LANES] += d as f32 * s;
+                }
+                out[j * ws + g * GROUP + l] = fold16(acc);
+            }
+        }
+    }
+}
