@@ -157,31 +157,21 @@ impl PackedActs {
         Ok(())
     }
 
-    /// Static INT8 under one `scale`, from values that are already the codes
-    /// ([`static_codes`]): every vector's scale is `scale`.
-    pub(crate) fn from_codes(&mut self, codes: &[f32], m: usize, k: usize, v: usize, scale: f32) {
-        debug_assert_eq!(codes.len(), m * k);
+    /// Static INT8 under one `scale`: the rows to fill with the codes plus 128
+    /// ([`static_codes`]), `4 · kq` bytes apart, the padding past `k` already 128 (code 0);
+    /// every vector's scale is `scale`.
+    pub(crate) fn static_rows(&mut self, m: usize, k: usize, v: usize, scale: f32) -> &mut [u8] {
         self.reset(m, k, v);
         self.sx.fill(scale);
-        if k == 0 {
-            return;
-        }
-        let xs = self.kq * 4;
-        for (r, row) in codes.chunks_exact(k).enumerate() {
-            for (o, &c) in self.x[r * xs..r * xs + k].iter_mut().zip(row) {
-                *o = (c as i32 + 128) as u8;
-            }
-        }
+        &mut self.x
     }
 }
 
-/// Each value replaced by its static INT8 code under `scale` (as an `f32`, exact): the codes
+/// The static INT8 codes of `x` under `scale`, plus 128: the codes
 /// [`QuantizedActivations::with_scale`](super::QuantizedActivations::with_scale) gives, taken
-/// once per element before the im2col copies (0 stays 0, so the zero padding agrees).
-pub(crate) fn static_codes(x: &mut [f32], scale: f32) {
-    for v in x {
-        *v = static_code(*v, scale) as f32;
-    }
+/// once per element before the im2col copies (the padding zeros are code 0, byte 128).
+pub(crate) fn static_codes(x: &[f32], scale: f32) -> Vec<u8> {
+    x.iter().map(|&v| static_code(v, scale) as u8 ^ 0x80).collect()
 }
 
 /// `y[j · n + i]` = weight row `i` · activation row `j` in the documented order (before any
@@ -189,25 +179,35 @@ pub(crate) fn static_codes(x: &mut [f32], scale: f32) {
 pub(crate) fn gemm(backend: Backend, w: &PackedWeights, a: &PackedActs, y: &mut [f32]) {
     assert!(a.k == w.k && a.v == w.v && y.len() == a.m * w.n, "packed shapes");
     let ws = w.ng * GROUP;
-    let mut out = vec![0f32; a.m * ws];
+    // Whole groups write straight into `y`; otherwise through a padded buffer.
+    let mut buf = Vec::new();
+    let direct = w.n == ws;
+    let out: &mut [f32] = if direct {
+        y
+    } else {
+        buf.resize(a.m * ws, 0.0);
+        &mut buf
+    };
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    let done = crate::arch::x86_kernels::conv_gemm(backend, w, a, &mut out);
+    let done = crate::arch::x86_kernels::conv_gemm(backend, w, a, out);
     #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
     let done = {
         let _ = backend;
         false
     };
     if !done {
-        gemm_portable(w, a, &mut out);
+        gemm_portable(w, a, out);
     }
-    for (yr, or) in y.chunks_exact_mut(w.n.max(1)).zip(out.chunks_exact(ws.max(1))) {
-        match &w.rs {
-            Some(rs) => {
-                for ((o, &t), &s) in yr.iter_mut().zip(or).zip(rs) {
-                    *o = t * s;
-                }
+    if !direct {
+        for (yr, or) in y.chunks_exact_mut(w.n.max(1)).zip(buf.chunks_exact(ws.max(1))) {
+            yr.copy_from_slice(&or[..w.n]);
+        }
+    }
+    if let Some(rs) = &w.rs {
+        for yr in y.chunks_exact_mut(w.n.max(1)) {
+            for (o, &s) in yr.iter_mut().zip(rs) {
+                *o *= s;
             }
-            None => yr.copy_from_slice(&or[..w.n]),
         }
     }
 }
@@ -236,5 +236,99 @@ pub(crate) fn gemm_portable(w: &PackedWeights, a: &PackedActs, out: &mut [f32]) 
                 out[j * ws + g * GROUP + l] = fold16(acc);
             }
         }
+    }
+}
+
+/// A [`BlockMatrix`] on the integer path packed for few weight rows against many activation
+/// rows (convolutions as im2col GEMMs, small layers): the same bits as
+/// [`BlockMatrix::gemm_prepared`] on [`QuantizedActivations`](super::QuantizedActivations)
+/// built by `new_on` (dynamic per-vector INT8) or `with_scale` (one static scale), without
+/// padding each activation row to whole chunks of 16 vectors.
+///
+/// ```
+/// use lowp::block::{BlockMatrix, Scheme};
+/// use lowp::kernels::{QuantizedActivations, RowTileMatrix};
+/// let (n, k, m) = (16, 9, 5);
+/// let w: Vec<f32> = (0..n * k).map(|i| ((i * 7) % 13) as f32 / 13.0 - 0.5).collect();
+/// let x: Vec<f32> = (0..m * k).map(|i| ((i * 5) % 11) as f32 / 11.0 - 0.5).collect();
+/// let wq = BlockMatrix::quantize(&"vsq-int4-v64".parse::<Scheme>().unwrap(), &w, n, k).unwrap();
+/// let rt = RowTileMatrix::new(&wq).unwrap();
+/// let mut y = vec![0.0; m * n];
+/// rt.gemm(&x, m, None, &mut y).unwrap();
+/// let mut want = vec![0.0; m * n];
+/// wq.gemm_prepared(&QuantizedActivations::for_matrix(&wq, &x, m).unwrap(), &mut want).unwrap();
+/// assert_eq!(y, want);
+/// ```
+#[derive(Clone, Debug)]
+pub struct RowTileMatrix {
+    w: PackedWeights,
+}
+
+impl RowTileMatrix {
+    /// Pack `w`; `None` for what this path does not take (two-level VSQ, integer widths other
+    /// than 4 and 8, vector lengths that are not a multiple of 4 or above 4096, the float path).
+    pub fn new(w: &BlockMatrix) -> Option<RowTileMatrix> {
+        PackedWeights::new(Backend::best(), w).map(|w| RowTileMatrix { w })
+    }
+
+    /// Weight rows (outputs per activation row).
+    pub fn rows(&self) -> usize {
+        self.w.n
+    }
+
+    /// Columns (elements per activation row).
+    pub fn cols(&self) -> usize {
+        self.w.k
+    }
+
+    /// [`gemm_on`](Self::gemm_on) on the fastest backend.
+    pub fn gemm(&self, x: &[f32], m: usize, static_scale: Option<f32>, y: &mut [f32]) -> Result<(), KernelError> {
+        self.gemm_on(Backend::best(), x, m, static_scale, y)
+    }
+
+    /// `y[j · rows + i]` = row `i` · activation row `j` of the row-major `m × cols` matrix `x`,
+    /// with the activations quantized per vector (`static_scale = None`, as
+    /// `QuantizedActivations::new_on`) or under one static scale (as `with_scale`). The same
+    /// bits on every backend, and the same errors as those constructors give.
+    pub fn gemm_on(
+        &self,
+        backend: Backend,
+        x: &[f32],
+        m: usize,
+        static_scale: Option<f32>,
+        y: &mut [f32],
+    ) -> Result<(), KernelError> {
+        let (n, k, v) = (self.w.n, self.w.k, self.w.v);
+        if m.checked_mul(k) != Some(x.len()) {
+            return Err(KernelError::Shape { m, k: Some(k), len: x.len() });
+        }
+        if m.checked_mul(n) != Some(y.len()) {
+            return Err(KernelError::Length { what: "y", expected: m * n, got: y.len() });
+        }
+        let backend = super::effective_backend(backend);
+        let mut pa = PackedActs::default();
+        match static_scale {
+            None => pa.quantize(backend, x, m, k, v)?,
+            Some(s) => {
+                if !(s.is_finite() && s > 0.0) {
+                    return Err(KernelError::Unsupported {
+                        reason: "a static activation scale must be finite and positive",
+                    });
+                }
+                if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+                    return Err(KernelError::NonFinite { index: i, value: x[i] });
+                }
+                let codes = static_codes(x, s);
+                let st = k.div_ceil(4) * 4;
+                let xs = pa.static_rows(m, k, v, s);
+                if k > 0 {
+                    for (d, c) in xs.chunks_exact_mut(st).zip(codes.chunks_exact(k)) {
+                        d[..k].copy_from_slice(c);
+                    }
+                }
+            }
+        }
+        gemm(backend, &self.w, &pa, y);
+        Ok(())
     }
 }

@@ -87,6 +87,7 @@ mod int;
 
 pub(crate) use activations::static_code;
 pub use activations::{ActivationFormat, QuantizedActivations, MAX_VECTOR_LEN};
+pub use conv::RowTileMatrix;
 pub use dense::DenseMatrix;
 pub(crate) use dense::PANEL as DENSE_PANEL;
 pub use float::{MinifloatMatrix, RowScale};

@@ -185,9 +185,9 @@ impl ExactSum {
 }
 
 #[inline(always)]
-fn copy_n<const N: usize>(dst: &mut [f32], src: &[f32]) {
-    let s: &[f32; N] = src.try_into().expect("N elements");
-    let d: &mut [f32; N] = dst.try_into().expect("N elements");
+fn copy_n<T: Copy, const N: usize>(dst: &mut [T], src: &[T]) {
+    let s: &[T; N] = src.try_into().expect("N elements");
+    let d: &mut [T; N] = dst.try_into().expect("N elements");
     *d = *s;
 }
 
@@ -228,19 +228,34 @@ impl Layer {
 
     /// im2col rows `r0..r1` of group `g` into `buf` (`(r1 − r0) · k`).
     fn im2col(&self, x: &Tensor, g: usize, (oh, ow): (usize, usize), rows: core::ops::Range<usize>, buf: &mut [f32]) {
+        self.im2col_of(x.shape(), x.data(), 0.0, g, (oh, ow), rows, buf, self.k);
+    }
+
+    /// im2col of any element type: the values `xd` of a tensor of shape `shape`, `zero` for
+    /// the padding, row `ri` at `buf[ri · stride..][..k]`.
+    fn im2col_of<T: Copy>(
+        &self,
+        shape: &[usize],
+        xd: &[T],
+        zero: T,
+        g: usize,
+        (oh, ow): (usize, usize),
+        rows: core::ops::Range<usize>,
+        buf: &mut [T],
+        stride: usize,
+    ) {
         let c = self.conv.as_ref().expect("conv");
-        let [_, _, h, w] = [x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3]];
+        let [h, w] = [shape[2], shape[3]];
         let cg = c.c_in / self.groups;
         let (kh, kw) = (c.kh, c.kw);
         let [sh, sw] = c.stride;
         let [dh, dw] = c.dilation;
         let (pt, pl) = (c.pads[0] as isize, c.pads[1] as isize);
-        let xd = x.data();
         let p = oh * ow;
         for (ri, m) in rows.enumerate() {
             let (n, q) = (m / p, m % p);
             let (oy, ox) = (q / ow, q % ow);
-            let row = &mut buf[ri * self.k..(ri + 1) * self.k];
+            let row = &mut buf[ri * stride..ri * stride + self.k];
             let ix0 = (ox * sw) as isize - pl;
             let inside = ix0 >= 0 && (ix0 + ((kw - 1) * dw) as isize) < w as isize;
             let mut idx = 0;
@@ -251,7 +266,7 @@ impl Layer {
                     let out = &mut row[idx..idx + kw];
                     idx += kw;
                     if iy < 0 || iy >= h as isize {
-                        out.fill(0.0);
+                        out.fill(zero);
                         continue;
                     }
                     let line = &plane[iy as usize * w..(iy as usize + 1) * w];
@@ -259,9 +274,9 @@ impl Layer {
                         let src = &line[ix0 as usize..ix0 as usize + kw];
                         // Fixed-size copies for the usual widths (a memcpy call costs more).
                         match kw {
-                            3 => copy_n::<3>(out, src),
+                            3 => copy_n::<T, 3>(out, src),
                             1 => out[0] = src[0],
-                            5 => copy_n::<5>(out, src),
+                            5 => copy_n::<T, 5>(out, src),
                             _ => {
                                 for (o, &v) in out.iter_mut().zip(src) {
                                     *o = v;
@@ -271,7 +286,7 @@ impl Layer {
                     } else {
                         for (kx, o) in out.iter_mut().enumerate() {
                             let ix = ix0 + (kx * dw) as isize;
-                            *o = if ix >= 0 && ix < w as isize { line[ix as usize] } else { 0.0 };
+                            *o = if ix >= 0 && ix < w as isize { line[ix as usize] } else { zero };
                         }
                     }
                 }
@@ -295,15 +310,14 @@ impl Layer {
             }
             _ => None,
         };
+        let xcodes = match self.act {
+            ActQuant::IntStatic(_, s) if fast_v.is_some() => conv::static_codes(x.data(), s),
+            _ => Vec::new(),
+        };
+        let static_fast = fast_v.is_some() && matches!(self.act, ActQuant::IntStatic(..));
         // Elementwise activation quantization, once per call.
         let pre;
         let x = match self.act {
-            ActQuant::IntStatic(_, s) if fast_v.is_some() => {
-                let mut t = x.clone();
-                conv::static_codes(t.data_mut(), s);
-                pre = t;
-                &pre
-            }
             ActQuant::Scalar(f) => {
                 let mut t = x.clone();
                 f.round_slice_on(backend, t.data_mut());
@@ -339,7 +353,7 @@ impl Layer {
             }
             _ => tile_rows(k),
         };
-        let mut cols = if self.conv.is_some() { vec![0f32; tr.min(m_total) * k] } else { Vec::new() };
+        let mut cols = if self.conv.is_some() && !static_fast { vec![0f32; tr.min(m_total) * k] } else { Vec::new() };
         let mut deq =
             if matches!(self.act, ActQuant::BlockRows(_)) { vec![0f32; tr.min(m_total) * k] } else { Vec::new() };
         let mut raw = vec![0f32; tr.min(m_total) * ng];
@@ -352,7 +366,9 @@ impl Layer {
                 let r1 = (r0 + tr).min(m_total);
                 let rows = r1 - r0;
                 // The activation rows of this tile.
-                let tile: &[f32] = if self.conv.is_some() {
+                let tile: &[f32] = if static_fast {
+                    &[]
+                } else if self.conv.is_some() {
                     self.im2col(x, g, (oh, ow), r0..r1, &mut cols[..rows * k]);
                     &cols[..rows * k]
                 } else {
@@ -376,7 +392,18 @@ impl Layer {
                     GroupWeights::Int(_, Some(pw)) if fast_v.is_some() => {
                         let v = fast_v.unwrap_or(64);
                         match self.act {
-                            ActQuant::IntStatic(_, s) => pa.from_codes(tile, rows, k, v, s),
+                            ActQuant::IntStatic(_, s) => {
+                                // The codes straight into the kernel's rows.
+                                let st = k.div_ceil(4) * 4;
+                                let xs = pa.static_rows(rows, k, v, s);
+                                if self.conv.is_some() {
+                                    self.im2col_of(x.shape(), &xcodes, 128u8, g, (oh, ow), r0..r1, xs, st);
+                                } else if k > 0 {
+                                    for (r, d) in xs.chunks_exact_mut(st).enumerate() {
+                                        d[..k].copy_from_slice(&xcodes[(r0 + r) * k..(r0 + r + 1) * k]);
+                                    }
+                                }
+                            }
                             _ => pa.quantize(backend, tile, rows, k, v).map_err(|e| kernel_err(node, e))?,
                         }
                         conv::gemm(backend, pw, &pa, raw);
