@@ -1182,7 +1182,7 @@ pub(crate) fn conv_gemm(
             && w.sw.len() == w.ng * w.nb * 16
             && a.kq == w.kq
             && a.nb == w.nb
-            && w.v % 4 == 0
+            && w.v.is_multiple_of(4)
             && w.v > 0
             && w.kq.div_ceil(w.v / 4) <= w.nb.max(1),
         "conv_gemm shapes"

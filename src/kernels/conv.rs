@@ -50,7 +50,7 @@ impl PackedWeights {
     pub(crate) fn new(backend: Backend, w: &BlockMatrix) -> Option<PackedWeights> {
         let s = w.scheme();
         let p = int_plan(s)?;
-        if p.two_level || matches!(p.kind, WeightKind::Unpack(_)) || p.v % 4 != 0 || p.v > 4096 {
+        if p.two_level || matches!(p.kind, WeightKind::Unpack(_)) || !p.v.is_multiple_of(4) || p.v > 4096 {
             return None;
         }
         let (n, k, v) = (w.rows(), w.cols(), p.v);
