@@ -170,8 +170,23 @@ impl PackedActs {
 /// The static INT8 codes of `x` under `scale`, plus 128: the codes
 /// [`QuantizedActivations::with_scale`](super::QuantizedActivations::with_scale) gives, taken
 /// once per element before the im2col copies (the padding zeros are code 0, byte 128).
-pub(crate) fn static_codes(x: &[f32], scale: f32) -> Vec<u8> {
-    x.iter().map(|&v| static_code(v, scale) as u8 ^ 0x80).collect()
+pub(crate) fn static_codes(backend: Backend, x: &[f32], scale: f32) -> Vec<u8> {
+    let mut out = vec![0u8; x.len()];
+    static_codes_into(backend, x, scale, &mut out);
+    out
+}
+
+crate::arch::multiversion! {
+    /// [`static_codes`] into `out` (as long as `x`), on `backend`: the same `f64` quotient,
+    /// clamp and nearest-even rounding per element, in wider registers.
+    fn static_codes_into(x: &[f32], scale: f32, out: &mut [u8]) = static_codes_body;
+}
+
+#[inline(always)]
+fn static_codes_body(x: &[f32], scale: f32, out: &mut [u8]) {
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = static_code(v, scale) as u8 ^ 0x80;
+    }
 }
 
 /// `y[j · n + i]` = weight row `i` · activation row `j` in the documented order (before any
@@ -318,7 +333,7 @@ impl RowTileMatrix {
                 if let Some(i) = x.iter().position(|v| !v.is_finite()) {
                     return Err(KernelError::NonFinite { index: i, value: x[i] });
                 }
-                let codes = static_codes(x, s);
+                let codes = static_codes(backend, x, s);
                 let st = k.div_ceil(4) * 4;
                 let xs = pa.static_rows(m, k, v, s);
                 if k > 0 {

@@ -252,9 +252,21 @@ impl Layer {
         let [dh, dw] = c.dilation;
         let (pt, pl) = (c.pads[0] as isize, c.pads[1] as isize);
         let p = oh * ow;
-        for (ri, m) in rows.enumerate() {
-            let (n, q) = (m / p, m % p);
-            let (oy, ox) = (q / ow, q % ow);
+        // The output pixel of each row, stepped (no divisions per row).
+        let (mut n, q) = (rows.start / p.max(1), rows.start % p.max(1));
+        let (mut oy, mut ox) = (q / ow.max(1), q % ow.max(1));
+        for ri in 0..rows.len() {
+            let (img, y0, x0) = (n, oy, ox);
+            ox += 1;
+            if ox == ow {
+                ox = 0;
+                oy += 1;
+                if oy == oh {
+                    oy = 0;
+                    n += 1;
+                }
+            }
+            let (n, oy, ox) = (img, y0, x0);
             let row = &mut buf[ri * stride..ri * stride + self.k];
             let ix0 = (ox * sw) as isize - pl;
             let inside = ix0 >= 0 && (ix0 + ((kw - 1) * dw) as isize) < w as isize;
@@ -311,7 +323,7 @@ impl Layer {
             _ => None,
         };
         let xcodes = match self.act {
-            ActQuant::IntStatic(_, s) if fast_v.is_some() => conv::static_codes(x.data(), s),
+            ActQuant::IntStatic(_, s) if fast_v.is_some() => conv::static_codes(backend, x.data(), s),
             _ => Vec::new(),
         };
         let static_fast = fast_v.is_some() && matches!(self.act, ActQuant::IntStatic(..));
