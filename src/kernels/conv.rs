@@ -106,12 +106,16 @@ pub(crate) struct PackedActs {
 }
 
 impl PackedActs {
+    /// Room for `m` rows of `k` codes; the padding past `k` in each row is 128 (code 0). The
+    /// callers write every code and scale, so only a change of `k` or `v` refills.
     fn reset(&mut self, m: usize, k: usize, v: usize) {
         let (kq, nb) = (k.div_ceil(4), k.div_ceil(v));
+        if (k, v) != (self.k, self.v) {
+            self.x.clear();
+            self.sx.clear();
+        }
         *self = PackedActs { m, k, kq, v, nb, ..core::mem::take(self) };
-        self.x.clear();
         self.x.resize(m * kq * 4, 128);
-        self.sx.clear();
         self.sx.resize(m * nb, 0.0);
     }
 
