@@ -1228,8 +1228,11 @@ unsafe fn conv_tile_512<const R: usize>(
     let wp = w.w.as_ptr().add(g * kq * 64);
     let xp = a.x.as_ptr().add(j * xs);
     let zero = _mm512_setzero_ps();
-    // The sixteen f32 accumulators of each output, lane-wise (slots past `nb` stay unused).
-    let mut acc = [[zero; LANES]; R];
+    // The sixteen f32 accumulators of each output, lane-wise. Slot `b % 16` is first written at
+    // block `b < 16` (as `+0 + t`) and only read after; slots at or past `nb` are never touched,
+    // so nothing is initialized up front (zeroing 16·R registers' worth of stack per tile costs
+    // more than the dot products of a small conv).
+    let mut acc = [[core::mem::MaybeUninit::<__m512>::uninit(); LANES]; R];
     for b in 0..nb {
         let (q0, q1) = (b * qv, ((b + 1) * qv).min(kq));
         let mut d = [_mm512_setzero_si512(); R];
@@ -1248,7 +1251,9 @@ unsafe fn conv_tile_512<const R: usize>(
             let s = _mm512_mul_ps(sw, _mm512_set1_ps(*a.sx.get_unchecked((j + r) * nb + b)));
             let t = _mm512_mul_ps(_mm512_cvtepi32_ps(dv), s);
             let slot = &mut acc[r][b % LANES];
-            *slot = _mm512_add_ps(if b < LANES { zero } else { *slot }, t);
+            // SAFETY: for `b ≥ 16` the slot was written at block `b − 16`.
+            let prev = if b < LANES { zero } else { slot.assume_init() };
+            slot.write(_mm512_add_ps(prev, t));
         }
     }
     // The fold over the slots in use: slots at or past `nb` hold +0, and adding +0 changes no
@@ -1261,13 +1266,16 @@ unsafe fn conv_tile_512<const R: usize>(
         while h > 0 {
             for i in 0..h {
                 if i + h < live {
-                    a[i] = _mm512_add_ps(a[i], a[i + h]);
+                    // SAFETY: slots below `live ≤ min(nb, 16)` were written by the block loop.
+                    let s = _mm512_add_ps(a[i].assume_init(), a[i + h].assume_init());
+                    a[i].write(s);
                 }
             }
             live = live.min(h);
             h /= 2;
         }
-        let res = if nb == 0 { zero } else { a[0] };
+        // SAFETY: with `nb ≥ 1`, slot 0 was written at block 0.
+        let res = if nb == 0 { zero } else { a[0].assume_init() };
         _mm512_storeu_ps(out.as_mut_ptr().add((j + r) * ws + g * 16), res);
     }
 }
