@@ -16,7 +16,7 @@
 use super::activations::static_code;
 use super::int::{decode_scales, int_plan, WeightKind, E2M1_LUT, INT4_LUT};
 use super::KernelError;
-use crate::arch::kernels::{fold16, LANES};
+use crate::arch::kernels::{first_non_finite, fold16, LANES};
 use crate::block::{quantize::quantize_row, BlockMatrix, Outer, Scheme};
 use crate::bulk::Backend;
 
@@ -131,7 +131,7 @@ impl PackedActs {
         v: usize,
     ) -> Result<(), KernelError> {
         debug_assert_eq!(x.len(), m * k);
-        if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+        if let Some(i) = first_non_finite(backend, x) {
             return Err(KernelError::NonFinite { index: i, value: x[i] });
         }
         let scheme = Scheme::vsq(8, v, crate::block::ScaleEncoding::F32)
@@ -334,7 +334,7 @@ impl RowTileMatrix {
                         reason: "a static activation scale must be finite and positive",
                     });
                 }
-                if let Some(i) = x.iter().position(|v| !v.is_finite()) {
+                if let Some(i) = first_non_finite(backend, x) {
                     return Err(KernelError::NonFinite { index: i, value: x[i] });
                 }
                 let codes = static_codes(backend, x, s);

@@ -316,7 +316,7 @@ impl Layer {
         let fast_v = match self.act {
             ActQuant::IntDynamic(ActivationFormat::Int8 { vector_len }) if packed => Some(vector_len),
             ActQuant::IntStatic(ActivationFormat::Int8 { vector_len }, _)
-                if packed && x.data().iter().all(|v| v.is_finite()) =>
+                if packed && crate::arch::kernels::first_non_finite(backend, x.data()).is_none() =>
             {
                 Some(vector_len)
             }
