@@ -68,8 +68,7 @@ fn load_data(data: &str, split: Split, limit: Option<usize>) -> Result<Dataset, 
 /// The plan from the command line (or the plan file).
 fn plan_of(a: &InferArgs) -> Result<Plan, Fail> {
     let plan = if let Some(path) = &a.plan {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| Fail::Bad(format!("cannot read {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| Fail::Bad(format!("cannot read {}: {e}", path.display())))?;
         Plan::parse(&text).map_err(|e| Fail::Bad(format!("{}: {e}", path.display())))?
     } else {
         Plan::uniform(layer_plan(
@@ -229,8 +228,13 @@ pub(crate) fn cmd_infer(out: &mut Out, a: InferArgs) -> Result<(), Fail> {
         return Err(Fail::Bad("the data set has no images".into()));
     }
     let plan = if a.sweep { None } else { Some(plan_of(&a)?) };
-    let calibrate = a.calibrate > 0 && (a.sweep || plan.as_ref().is_some_and(needs_calibration) || a.keep_ends);
-    let calibration = if calibrate { Some(load_data(&a.data, Split::Train, Some(a.calibrate))?.images) } else { None };
+    let calibrate = a.calibrate > 0
+        && (a.sweep || plan.as_ref().is_some_and(needs_calibration) || a.keep_ends);
+    let calibration = if calibrate {
+        Some(load_data(&a.data, Split::Train, Some(a.calibrate))?.images)
+    } else {
+        None
+    };
     let threads = Threads::new(a.threads)?;
     let env = Env { graph: &graph, data: &data, calibration, batch: a.batch, threads: &threads };
     let model_name = a.model.display().to_string();
@@ -305,15 +309,15 @@ fn report(
 fn sweep(out: &mut Out, env: &Env, a: &InferArgs, model_name: &str, reference: &Measured) -> Result<(), Fail> {
     let n = env.data.len();
     let mut rows = Vec::new();
-    writeln!(
-        out,
-        "{:<40} {:>8} {:>8} {:>9} {:>10} {:>11}",
-        "format", "top-1 %", "change", "agree %", "bits/w", "images/s"
-    )?;
+    writeln!(out, "{:<40} {:>8} {:>8} {:>9} {:>10} {:>11}", "format", "top-1 %", "change", "agree %", "bits/w", "images/s")?;
     for &(label, w, act, acc) in SWEEP {
         let lp = layer_plan(w, Some(act), Some(acc))?;
         let plan = if a.keep_ends { Plan::keep_ends(lp) } else { Plan::uniform(lp) };
-        let m = if label == "f32" && !a.keep_ends { None } else { Some(measure(env, &plan, label)?) };
+        let m = if label == "f32" && !a.keep_ends {
+            None
+        } else {
+            Some(measure(env, &plan, label)?)
+        };
         let m = m.as_ref().unwrap_or(reference);
         let row = SweepRow {
             label: label.to_string(),
