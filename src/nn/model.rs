@@ -442,11 +442,7 @@ impl Layer {
                     GroupWeights::Dense { m, scale } => {
                         m.gemm_into_on(backend, tile, rows, raw).map_err(|e| kernel_err(node, e))?;
                         if let Some(s) = scale {
-                            for r in raw.chunks_exact_mut(ng) {
-                                for ((v, &b), &s) in r.iter_mut().zip(bias).zip(s) {
-                                    *v = s.mul_add(*v, b);
-                                }
-                            }
+                            crate::arch::kernels::scale_bias_rows(backend, raw, s, bias);
                         }
                     }
                     GroupWeights::Values { w, scale } => {
@@ -472,10 +468,11 @@ impl Layer {
                 }
                 // Scatter [rows, ng] into NCHW.
                 // Runs of rows within one image, written channel by channel (sequential stores).
+                // In chunks of 64 rows, so the strided reads stay in L1.
                 let mut a = r0;
                 while a < r1 {
                     let (img, q0) = (a / p, a % p);
-                    let b = (a + p - q0).min(r1);
+                    let b = (a + p - q0).min(r1).min(a + 64);
                     for c in 0..ng {
                         let dst = &mut out[(img * self.c_out + g * ng + c) * p + q0..][..b - a];
                         for (d, src) in dst.iter_mut().zip(raw[(a - r0) * ng + c..].iter().step_by(ng)) {
