@@ -233,6 +233,7 @@ impl Layer {
 
     /// im2col of any element type: the values `xd` of a tensor of shape `shape`, `zero` for
     /// the padding, row `ri` at `buf[ri · stride..][..k]`.
+    #[allow(clippy::too_many_arguments)]
     fn im2col_of<T: Copy>(
         &self,
         shape: &[usize],
