@@ -517,3 +517,24 @@ pub(crate) fn dense_gemm(
     let _ = backend;
     dense_gemm_body(w, bias, x, k, m, y, rows)
 }
+
+/// `y = fma(s_c, y, b_c)` for every row of `y` (`scale.len()` channels per row): the scaled
+/// minifloat layers' last step, one rounding per output.
+#[inline(always)]
+fn scale_bias_rows_body(y: &mut [f32], scale: &[f32], bias: &[f32]) {
+    let n = scale.len();
+    if n == 0 {
+        return;
+    }
+    for r in y.chunks_exact_mut(n) {
+        for ((v, &b), &s) in r.iter_mut().zip(bias).zip(scale) {
+            *v = s.mul_add(*v, b);
+        }
+    }
+}
+
+kernel_multiversion! {
+    /// [`scale_bias_rows_body`] on a chosen backend (FMA in every SIMD build; the portable one
+    /// calls the correctly rounded `fmaf`: the same bits).
+    fn scale_bias_rows(y: &mut [f32], scale: &[f32], bias: &[f32]) = scale_bias_rows_body;
+}

@@ -864,26 +864,28 @@ pub(crate) fn fp8_fma_rows(
         assert!(s.len() >= r * k.div_ceil(v));
     }
     macro_rules! go {
-        ($e5:literal, $fold:literal) => {
+        ($e5:literal, $fold:literal, $old:literal) => {
             // SAFETY: VNNI (AVX-512F/BW) checked; the lengths asserted.
             unsafe {
                 match r {
-                    1 => fp8_fma_512::<1, $e5, $fold>(codes, k, x, scales, acc),
-                    2 => fp8_fma_512::<2, $e5, $fold>(codes, k, x, scales, acc),
-                    3 => fp8_fma_512::<3, $e5, $fold>(codes, k, x, scales, acc),
-                    _ => fp8_fma_512::<4, $e5, $fold>(codes, k, x, scales, acc),
+                    1 => fp8_fma_512::<1, $e5, $fold, $old>(codes, k, x, scales, acc),
+                    2 => fp8_fma_512::<2, $e5, $fold, $old>(codes, k, x, scales, acc),
+                    3 => fp8_fma_512::<3, $e5, $fold, $old>(codes, k, x, scales, acc),
+                    _ => fp8_fma_512::<4, $e5, $fold, $old>(codes, k, x, scales, acc),
                 }
             }
         };
     }
     let out = if e5 {
-        go!(true, false)
+        go!(true, false, false)
     } else {
         // E4M3 without scales: the `2^8` folded into `x`; where a scaled `x_i` may have
         // overflowed, again with the `2^8` on each decoded weight. With scales, unfolded
         // (folding into the scale measured slower hot).
-        match if scales.is_none() { go!(false, true) } else { Fp8Run::Overflow } {
-            Fp8Run::Overflow => go!(false, false),
+        // With block scales (MXFP8: codes near the top of the range, rarely subnormal) the
+        // shorter `2^120` decode measured faster hot; both decodes are exact.
+        match if scales.is_none() { go!(false, true, false) } else { go!(false, false, true) } {
+            Fp8Run::Overflow => go!(false, false, false),
             o => o,
         }
     };
@@ -911,7 +913,7 @@ enum Fp8Run {
 /// infinite scaled `x_i` or scale (an overflow, or an infinite operand: either way) gives
 /// [`Fp8Run::Overflow`] and the caller runs the unfolded loop.
 #[target_feature(enable = "avx512f,avx512bw")]
-unsafe fn fp8_fma_512<const R: usize, const E5: bool, const FOLD: bool>(
+unsafe fn fp8_fma_512<const R: usize, const E5: bool, const FOLD: bool, const OLD: bool>(
     codes: &[&[u8]],
     k: usize,
     x: &[f32],
@@ -960,7 +962,17 @@ unsafe fn fp8_fma_512<const R: usize, const E5: bool, const FOLD: bool>(
             }
         }
     }
-    let decode = |c: __m128i| -> __m512 { decode::<E5, FOLD>(c, keep, pow) };
+    // `OLD` (E4M3 only): the magnitude shifted into the `f32` fields and multiplied by
+    // `2^120` (exact; slow only when the intermediate is an `f32` subnormal).
+    let (keep_old, pow_old) = (_mm512_set1_epi32(0x87f0_0000u32 as i32), _mm512_set1_ps(1.329_228e36f32));
+    let decode = |c: __m128i| -> __m512 {
+        if OLD {
+            let b = _mm512_and_si512(_mm512_slli_epi32::<20>(_mm512_cvtepi8_epi32(c)), keep_old);
+            _mm512_mul_ps(_mm512_castsi512_ps(b), pow_old)
+        } else {
+            decode::<E5, FOLD>(c, keep, pow)
+        }
+    };
     let full = k / 64 * 64;
     let mut i = 0;
     while i < full {
@@ -1217,6 +1229,130 @@ unsafe fn dense_tile_256<const J: usize, const NP: usize>(
                 }
             }
         }
+    }
+}
+
+/// The AVX-512 VNNI twin of `kernels::conv::gemm_portable` (the folded sums before the row
+/// scale, `out[j · 16·ng + i]`); `false` (nothing written) on another backend or CPU.
+///
+/// Register tile: `R` activation rows × one group of 16 weight rows. Per four `k`, one load of
+/// the packed weights (16 rows × 4 bytes) and one `vpdpbusd` per activation row against its
+/// four bytes broadcast: lane `l` gains the exact `Σ (q_x + 128) · q_w` of row `l`. At the end
+/// of each block the lanes take the documented `f32` steps lane-wise.
+pub(crate) fn conv_gemm(
+    backend: Backend,
+    w: &crate::kernels::conv::PackedWeights,
+    a: &crate::kernels::conv::PackedActs,
+    out: &mut [f32],
+) -> bool {
+    if effective_int(backend) != Backend::Avx512 {
+        return false;
+    }
+    let ws = w.ng * 16;
+    assert!(
+        out.len() >= a.m * ws
+            && a.x.len() == a.m * w.kq * 4
+            && a.sx.len() == a.m * w.nb
+            && w.w.len() == w.ng * w.kq * 64
+            && w.wsum.len() == w.ng * w.nb * 16
+            && w.sw.len() == w.ng * w.nb * 16
+            && a.kq == w.kq
+            && a.nb == w.nb
+            && w.v.is_multiple_of(4)
+            && w.v > 0
+            && w.kq.div_ceil(w.v / 4) <= w.nb.max(1),
+        "conv_gemm shapes"
+    );
+    let mut j = 0;
+    while j < a.m {
+        let r = a.m - j;
+        for g in 0..w.ng {
+            // SAFETY: `effective_int` found AVX-512F/BW/VNNI; the lengths are asserted above and
+            // rows `j .. j + R` exist (R ≤ r).
+            unsafe {
+                match r {
+                    8.. => conv_tile_512::<8>(w, a, j, g, out),
+                    4..=7 => conv_tile_512::<4>(w, a, j, g, out),
+                    2..=3 => conv_tile_512::<2>(w, a, j, g, out),
+                    _ => conv_tile_512::<1>(w, a, j, g, out),
+                }
+            }
+        }
+        j += match r {
+            8.. => 8,
+            4..=7 => 4,
+            2..=3 => 2,
+            _ => 1,
+        };
+    }
+    true
+}
+
+/// # Safety
+/// AVX-512F/BW/VNNI; the lengths [`conv_gemm`] asserts, `j + R ≤ a.m`, `g < w.ng`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+#[allow(clippy::needless_range_loop)] // the register-blocked loops index several arrays at once
+unsafe fn conv_tile_512<const R: usize>(
+    w: &crate::kernels::conv::PackedWeights,
+    a: &crate::kernels::conv::PackedActs,
+    j: usize,
+    g: usize,
+    out: &mut [f32],
+) {
+    let (kq, nb, qv) = (w.kq, w.nb, w.v / 4);
+    let xs = kq * 4;
+    let wp = w.w.as_ptr().add(g * kq * 64);
+    let xp = a.x.as_ptr().add(j * xs);
+    let zero = _mm512_setzero_ps();
+    // The sixteen f32 accumulators of each output, lane-wise. Slot `b % 16` is first written at
+    // block `b < 16` (as `+0 + t`) and only read after; slots at or past `nb` are never touched,
+    // so nothing is initialized up front (zeroing 16·R registers' worth of stack per tile costs
+    // more than the dot products of a small conv).
+    let mut acc = [[core::mem::MaybeUninit::<__m512>::uninit(); LANES]; R];
+    for b in 0..nb {
+        let (q0, q1) = (b * qv, ((b + 1) * qv).min(kq));
+        let mut d = [_mm512_setzero_si512(); R];
+        for q in q0..q1 {
+            let wv = _mm512_loadu_si512(wp.add(q * 64).cast());
+            for r in 0..R {
+                let xv = _mm512_set1_epi32(core::ptr::read_unaligned(xp.add(r * xs + 4 * q).cast::<i32>()));
+                d[r] = _mm512_dpbusd_epi32(d[r], xv, wv);
+            }
+        }
+        let o = (g * nb + b) * 16;
+        let corr = _mm512_loadu_si512(w.wsum.as_ptr().add(o).cast());
+        let sw = _mm512_loadu_ps(w.sw.as_ptr().add(o));
+        for r in 0..R {
+            let dv = _mm512_sub_epi32(d[r], corr);
+            let s = _mm512_mul_ps(sw, _mm512_set1_ps(*a.sx.get_unchecked((j + r) * nb + b)));
+            let t = _mm512_mul_ps(_mm512_cvtepi32_ps(dv), s);
+            let slot = &mut acc[r][b % LANES];
+            // SAFETY: for `b ≥ 16` the slot was written at block `b − 16`.
+            let prev = if b < LANES { zero } else { slot.assume_init() };
+            slot.write(_mm512_add_ps(prev, t));
+        }
+    }
+    // The fold over the slots in use: slots at or past `nb` hold +0, and adding +0 changes no
+    // accumulator (none is −0: each is a sum that started from +0), so they are skipped.
+    let ws = w.ng * 16;
+    for r in 0..R {
+        let a = &mut acc[r];
+        let mut live = nb.min(LANES);
+        let mut h = LANES / 2;
+        while h > 0 {
+            for i in 0..h {
+                if i + h < live {
+                    // SAFETY: slots below `live ≤ min(nb, 16)` were written by the block loop.
+                    let s = _mm512_add_ps(a[i].assume_init(), a[i + h].assume_init());
+                    a[i].write(s);
+                }
+            }
+            live = live.min(h);
+            h /= 2;
+        }
+        // SAFETY: with `nb ≥ 1`, slot 0 was written at block 0.
+        let res = if nb == 0 { zero } else { a[0].assume_init() };
+        _mm512_storeu_ps(out.as_mut_ptr().add((j + r) * ws + g * 16), res);
     }
 }
 

@@ -254,8 +254,16 @@ pub(crate) fn quantize_row_body(
 ) -> Result<(), usize> {
     let b = if s.block_len() == 0 { x.len().max(1) } else { s.block_len() };
     let bits = s.element().bits();
-    // Unpacked codes of one block, padded to a multiple of 8 elements.
-    let mut qbuf = vec![0u8; b.next_multiple_of(8)];
+    // Unpacked codes of one block, padded to a multiple of 8 elements (on the stack for the
+    // usual block lengths: activations are quantized row by row, many small rows).
+    let mut stack = [0u8; 128];
+    let mut heap;
+    let qbuf: &mut [u8] = if b <= stack.len() {
+        &mut stack[..b.next_multiple_of(8)]
+    } else {
+        heap = vec![0u8; b.next_multiple_of(8)];
+        &mut heap
+    };
     for (i, chunk) in x.chunks(b).enumerate() {
         let q = &mut qbuf[..chunk.len()];
         let code = quantize_block(s, chunk, outer, q).map_err(|p| i * b + p)?;

@@ -63,7 +63,7 @@ pub(crate) struct Scratch {
 }
 
 /// Decode a row's block scales into `f32` (times the element factor), `out.len()` of them.
-fn decode_scales(backend: Backend, s: &Scheme, scales: &[u8], n: usize, factor: f32, out: &mut [f32]) {
+pub(crate) fn decode_scales(backend: Backend, s: &Scheme, scales: &[u8], n: usize, factor: f32, out: &mut [f32]) {
     let enc = s.scale();
     match enc {
         ScaleEncoding::None => out.iter_mut().for_each(|o| *o = factor),

@@ -78,14 +78,23 @@
 //! many matrices with [`QuantizedActivations`]). GEMM keeps a tile of 8 weight rows in L1 and
 //! runs each weight load against four activation rows. With the `rayon` feature the rows are
 //! split across threads (the same bits: every output is computed as above).
+//!
+//! [`RowTileMatrix`] is the shape of convolutions (im2col GEMMs) and small layers: few weight
+//! rows against many activation rows. The weights are packed once, 16 rows per `vpdpbusd`
+//! group, and the activations (codes + 128, per-vector scales) are not padded past the next
+//! multiple of 4 elements; a tile of up to 8 activation rows × 16 weight rows keeps the block
+//! sums in registers and takes the documented `f32` steps lane-wise. The same bits as
+//! [`BlockMatrix::gemm_prepared`].
 
 mod activations;
+pub(crate) mod conv;
 mod dense;
 mod float;
 mod int;
 
 pub(crate) use activations::static_code;
 pub use activations::{ActivationFormat, QuantizedActivations, MAX_VECTOR_LEN};
+pub use conv::RowTileMatrix;
 pub use dense::DenseMatrix;
 pub(crate) use dense::PANEL as DENSE_PANEL;
 pub use float::{MinifloatMatrix, RowScale};

@@ -109,7 +109,9 @@
 //!   `new`, the format of [`activation_format`](crate::block::BlockMatrix::activation_format);
 //!   static: `with_scale(Int8 { vector_len: V }, …, s)`), i.e. the
 //!   [kernels' integer order](crate::kernels#the-integer-path) — `gemv` of the row, bit for
-//!   bit. Two-level VSQ weights with `Int8PerTensor` are refused ([`NnError::Plan`]).
+//!   bit. Two-level VSQ weights with `Int8PerTensor` are refused ([`NnError::Plan`]). One-level
+//!   INT4/INT8/MXINT8/E2M1 weights run on [`RowTileMatrix`](crate::kernels::RowTileMatrix)'s
+//!   kernels (the same bits; static codes taken once per input element, before im2col).
 //! - `F32`, **float path** (everything else): one FMA chain per output in increasing `k`
 //!   ([`DenseMatrix`](crate::kernels::DenseMatrix)): `acc = b`, `acc = fma(w_k, x_k, acc)`,
 //!   `y = acc`. For scaled minifloat weights the chain starts at `+0` over the code values and

@@ -8,13 +8,15 @@ use crate::block::{BlockMatrix, BlockScaled, BlockVector, QuantizeError, ScaleEn
 use crate::bulk::Backend;
 use crate::dot::kulisch::{add_at, to_exact};
 use crate::format::{LowpFloat, Overflow, Rounding};
+use crate::kernels::conv::{self, PackedActs, PackedWeights};
 use crate::kernels::{ActivationFormat, DenseMatrix, KernelError, QuantizedActivations};
 
 /// Weight rows of one group, prepared for the layer's path.
 #[derive(Clone, Debug)]
 enum GroupWeights {
-    /// The integer kernels (`BlockMatrix::gemm_prepared`), then `+ bias`.
-    Int(BlockMatrix),
+    /// The integer kernels (`BlockMatrix::gemm_prepared`), then `+ bias`; with the packing of
+    /// the row-tile kernels (`kernels::conv`, the same bits) where they take the scheme.
+    Int(BlockMatrix, Option<PackedWeights>),
     /// `f32` accumulation on the float path: one FMA chain per output. With `scale`, the
     /// matrix holds the unscaled code values and no bias: `y = fma(scale, chain, bias)`.
     Dense { m: DenseMatrix, scale: Option<Vec<f32>> },
@@ -183,9 +185,9 @@ impl ExactSum {
 }
 
 #[inline(always)]
-fn copy_n<const N: usize>(dst: &mut [f32], src: &[f32]) {
-    let s: &[f32; N] = src.try_into().expect("N elements");
-    let d: &mut [f32; N] = dst.try_into().expect("N elements");
+fn copy_n<T: Copy, const N: usize>(dst: &mut [T], src: &[T]) {
+    let s: &[T; N] = src.try_into().expect("N elements");
+    let d: &mut [T; N] = dst.try_into().expect("N elements");
     *d = *s;
 }
 
@@ -226,19 +228,47 @@ impl Layer {
 
     /// im2col rows `r0..r1` of group `g` into `buf` (`(r1 − r0) · k`).
     fn im2col(&self, x: &Tensor, g: usize, (oh, ow): (usize, usize), rows: core::ops::Range<usize>, buf: &mut [f32]) {
+        self.im2col_of(x.shape(), x.data(), 0.0, g, (oh, ow), rows, buf, self.k);
+    }
+
+    /// im2col of any element type: the values `xd` of a tensor of shape `shape`, `zero` for
+    /// the padding, row `ri` at `buf[ri · stride..][..k]`.
+    #[allow(clippy::too_many_arguments)]
+    fn im2col_of<T: Copy>(
+        &self,
+        shape: &[usize],
+        xd: &[T],
+        zero: T,
+        g: usize,
+        (oh, ow): (usize, usize),
+        rows: core::ops::Range<usize>,
+        buf: &mut [T],
+        stride: usize,
+    ) {
         let c = self.conv.as_ref().expect("conv");
-        let [_, _, h, w] = [x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3]];
+        let [h, w] = [shape[2], shape[3]];
         let cg = c.c_in / self.groups;
         let (kh, kw) = (c.kh, c.kw);
         let [sh, sw] = c.stride;
         let [dh, dw] = c.dilation;
         let (pt, pl) = (c.pads[0] as isize, c.pads[1] as isize);
-        let xd = x.data();
         let p = oh * ow;
-        for (ri, m) in rows.enumerate() {
-            let (n, q) = (m / p, m % p);
-            let (oy, ox) = (q / ow, q % ow);
-            let row = &mut buf[ri * self.k..(ri + 1) * self.k];
+        // The output pixel of each row, stepped (no divisions per row).
+        let (mut n, q) = (rows.start / p.max(1), rows.start % p.max(1));
+        let (mut oy, mut ox) = (q / ow.max(1), q % ow.max(1));
+        for ri in 0..rows.len() {
+            let (img, y0, x0) = (n, oy, ox);
+            ox += 1;
+            if ox == ow {
+                ox = 0;
+                oy += 1;
+                if oy == oh {
+                    oy = 0;
+                    n += 1;
+                }
+            }
+            let (n, oy, ox) = (img, y0, x0);
+            let row = &mut buf[ri * stride..ri * stride + self.k];
             let ix0 = (ox * sw) as isize - pl;
             let inside = ix0 >= 0 && (ix0 + ((kw - 1) * dw) as isize) < w as isize;
             let mut idx = 0;
@@ -249,7 +279,7 @@ impl Layer {
                     let out = &mut row[idx..idx + kw];
                     idx += kw;
                     if iy < 0 || iy >= h as isize {
-                        out.fill(0.0);
+                        out.fill(zero);
                         continue;
                     }
                     let line = &plane[iy as usize * w..(iy as usize + 1) * w];
@@ -257,9 +287,9 @@ impl Layer {
                         let src = &line[ix0 as usize..ix0 as usize + kw];
                         // Fixed-size copies for the usual widths (a memcpy call costs more).
                         match kw {
-                            3 => copy_n::<3>(out, src),
+                            3 => copy_n::<T, 3>(out, src),
                             1 => out[0] = src[0],
-                            5 => copy_n::<5>(out, src),
+                            5 => copy_n::<T, 5>(out, src),
                             _ => {
                                 for (o, &v) in out.iter_mut().zip(src) {
                                     *o = v;
@@ -269,7 +299,7 @@ impl Layer {
                     } else {
                         for (kx, o) in out.iter_mut().enumerate() {
                             let ix = ix0 + (kx * dw) as isize;
-                            *o = if ix >= 0 && ix < w as isize { line[ix as usize] } else { 0.0 };
+                            *o = if ix >= 0 && ix < w as isize { line[ix as usize] } else { zero };
                         }
                     }
                 }
@@ -279,6 +309,25 @@ impl Layer {
 
     fn run(&self, backend: Backend, x: &Tensor, node: &str) -> Result<Tensor, NnError> {
         let (n, oh, ow) = self.geometry(x, node)?;
+        // The row-tile integer kernels (`kernels::conv`): one-level INT8 activations and packed
+        // weights. Static scales quantize each input element once, before the im2col copies
+        // (the code depends only on the element); non-finite inputs take the other path, which
+        // reports them.
+        let packed = self.weights.iter().all(|g| matches!(g, GroupWeights::Int(_, Some(_))));
+        let fast_v = match self.act {
+            ActQuant::IntDynamic(ActivationFormat::Int8 { vector_len }) if packed => Some(vector_len),
+            ActQuant::IntStatic(ActivationFormat::Int8 { vector_len }, _)
+                if packed && crate::arch::kernels::first_non_finite(backend, x.data()).is_none() =>
+            {
+                Some(vector_len)
+            }
+            _ => None,
+        };
+        let xcodes = match self.act {
+            ActQuant::IntStatic(_, s) if fast_v.is_some() => conv::static_codes(backend, x.data(), s),
+            _ => Vec::new(),
+        };
+        let static_fast = fast_v.is_some() && matches!(self.act, ActQuant::IntStatic(..));
         // Elementwise activation quantization, once per call.
         let pre;
         let x = match self.act {
@@ -304,6 +353,7 @@ impl Layer {
         let k = self.k;
         let mut out = vec![0f32; n * self.c_out * p];
         let tr = match self.act {
+            _ if fast_v.is_some() => tile_rows(k),
             // The integer kernels pad each activation row to whole chunks of 16 vectors.
             ActQuant::IntDynamic(f) | ActQuant::IntStatic(f, _) => {
                 let v = match f {
@@ -316,11 +366,12 @@ impl Layer {
             }
             _ => tile_rows(k),
         };
-        let mut cols = if self.conv.is_some() { vec![0f32; tr.min(m_total) * k] } else { Vec::new() };
+        let mut cols = if self.conv.is_some() && !static_fast { vec![0f32; tr.min(m_total) * k] } else { Vec::new() };
         let mut deq =
             if matches!(self.act, ActQuant::BlockRows(_)) { vec![0f32; tr.min(m_total) * k] } else { Vec::new() };
         let mut raw = vec![0f32; tr.min(m_total) * ng];
         let mut acc = ExactSum::new();
+        let mut pa = PackedActs::default();
         for (g, gw) in self.weights.iter().enumerate() {
             let bias = &self.bias[g * ng..(g + 1) * ng];
             let mut r0 = 0;
@@ -328,7 +379,9 @@ impl Layer {
                 let r1 = (r0 + tr).min(m_total);
                 let rows = r1 - r0;
                 // The activation rows of this tile.
-                let tile: &[f32] = if self.conv.is_some() {
+                let tile: &[f32] = if static_fast {
+                    &[]
+                } else if self.conv.is_some() {
                     self.im2col(x, g, (oh, ow), r0..r1, &mut cols[..rows * k]);
                     &cols[..rows * k]
                 } else {
@@ -349,7 +402,31 @@ impl Layer {
                 let raw = &mut raw[..rows * ng];
                 // `post(c, v)`: the layer's output from the kernel's value for channel c.
                 match gw {
-                    GroupWeights::Int(w) => {
+                    GroupWeights::Int(_, Some(pw)) if fast_v.is_some() => {
+                        let v = fast_v.unwrap_or(64);
+                        match self.act {
+                            ActQuant::IntStatic(_, s) => {
+                                // The codes straight into the kernel's rows.
+                                let st = k.div_ceil(4) * 4;
+                                let xs = pa.static_rows(rows, k, v, s);
+                                if self.conv.is_some() {
+                                    self.im2col_of(x.shape(), &xcodes, 128u8, g, (oh, ow), r0..r1, xs, st);
+                                } else if k > 0 {
+                                    for (r, d) in xs.chunks_exact_mut(st).enumerate() {
+                                        d[..k].copy_from_slice(&xcodes[(r0 + r) * k..(r0 + r + 1) * k]);
+                                    }
+                                }
+                            }
+                            _ => pa.quantize(backend, tile, rows, k, v).map_err(|e| kernel_err(node, e))?,
+                        }
+                        conv::gemm(backend, pw, &pa, raw);
+                        for r in raw.chunks_exact_mut(ng) {
+                            for (v, &b) in r.iter_mut().zip(bias) {
+                                *v += b;
+                            }
+                        }
+                    }
+                    GroupWeights::Int(w, _) => {
                         let qa = match self.act {
                             ActQuant::IntDynamic(f) => QuantizedActivations::new_on(backend, f, tile, rows),
                             ActQuant::IntStatic(f, s) => QuantizedActivations::with_scale(f, tile, rows, s),
@@ -366,11 +443,7 @@ impl Layer {
                     GroupWeights::Dense { m, scale } => {
                         m.gemm_into_on(backend, tile, rows, raw).map_err(|e| kernel_err(node, e))?;
                         if let Some(s) = scale {
-                            for r in raw.chunks_exact_mut(ng) {
-                                for ((v, &b), &s) in r.iter_mut().zip(bias).zip(s) {
-                                    *v = s.mul_add(*v, b);
-                                }
-                            }
+                            crate::arch::kernels::scale_bias_rows(backend, raw, s, bias);
                         }
                     }
                     GroupWeights::Values { w, scale } => {
@@ -396,10 +469,11 @@ impl Layer {
                 }
                 // Scatter [rows, ng] into NCHW.
                 // Runs of rows within one image, written channel by channel (sequential stores).
+                // In chunks of 64 rows, so the strided reads stay in L1.
                 let mut a = r0;
                 while a < r1 {
                     let (img, q0) = (a / p, a % p);
-                    let b = (a + p - q0).min(r1);
+                    let b = (a + p - q0).min(r1).min(a + 64);
                     for c in 0..ng {
                         let dst = &mut out[(img * self.c_out + g * ng + c) * p + q0..][..b - a];
                         for (d, src) in dst.iter_mut().zip(raw[(a - r0) * ng + c..].iter().step_by(ng)) {
@@ -541,7 +615,8 @@ fn prepare(op: &Op, node: &str, plan: LayerPlan, amax: Option<f32>) -> Result<(L
                 bits += bm.bits_per_element() * wd.len() as f64;
                 if integer {
                     int_format = Some(bm.activation_format());
-                    weights.push(GroupWeights::Int(bm));
+                    let packed = PackedWeights::new(Backend::best(), &bm);
+                    weights.push(GroupWeights::Int(bm, packed));
                     continue;
                 }
                 (bm.dequantize(), None)

@@ -37,6 +37,14 @@ fn root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
+/// Criterion's reports go to the workspace's target directory, not under benches/peers.
+fn criterion_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(t) => PathBuf::from(t).join("criterion"),
+        None => root().join("target/criterion"),
+    }
+}
+
 fn plan(weights: &str, activations: &str) -> Plan {
     let mut lp = LayerPlan::for_weights(weights.parse().expect("weights"));
     lp.activations = activations.parse().expect("activations");
@@ -93,6 +101,7 @@ fn main() {
         .sample_size(if quick { 10 } else { 30 })
         .warm_up_time(Duration::from_secs_f64(if quick { 0.3 } else { 1.0 }))
         .measurement_time(Duration::from_secs_f64(if quick { 1.0 } else { 3.0 }))
+        .output_directory(&criterion_dir())
         .configure_from_args();
 
     let models: Vec<(&str, Model)> = PLANS
