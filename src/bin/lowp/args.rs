@@ -40,8 +40,6 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
-// Parsed once per process: the size of the largest variant (`infer`) does not matter.
-#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub(crate) enum Command {
     /// Print a table of every format: width, fields, bias, range, epsilon, special values;
@@ -201,62 +199,7 @@ pub(crate) enum Command {
     /// `int8-per-tensor` (one static scale per layer, calibrated on --calibrate training
     /// images). `--sweep` runs the standard list of formats and writes
     /// results/cnn_accuracy.{md,csv,svg}.
-    Infer {
-        /// The model (.onnx, opset 13 or later).
-        #[arg(value_name = "MODEL")]
-        model: std::path::PathBuf,
-        /// `fashion-mnist` (the Debian package dataset-fashion-mnist) or a directory holding
-        /// the four (gzipped) IDX files under their Fashion-MNIST names.
-        #[arg(long, value_name = "fashion-mnist|DIR", default_value = "fashion-mnist")]
-        data: String,
-        /// Which split to evaluate.
-        #[arg(long, value_name = "test|train", default_value = "test", value_parser = ["test", "train"])]
-        split: String,
-        /// Only the first N images.
-        #[arg(long, value_name = "N")]
-        limit: Option<usize>,
-        /// Weight format: f32, a scalar format (float8_e4m3fn, bf16, posit16, ...) or a block
-        /// scheme (vsq-int4-v64, int8-per-row, mxfp4, nvfp4, ...). Default f32.
-        #[arg(short, long, value_name = "FORMAT")]
-        weights: Option<String>,
-        /// Activation format: f32, int8, int8-per-tensor, a scalar format or a block scheme.
-        /// Default: what the weights' kernels take (int8 for integer block schemes, the same
-        /// format for scalar and MX float weights).
-        #[arg(short, long, value_name = "FORMAT")]
-        activations: Option<String>,
-        /// How dot products accumulate: f32 (the kernels' documented order), exact (one
-        /// rounding per output) or exsdotp (pairs fused, one rounding per pair).
-        #[arg(long, value_name = "f32|exact|exsdotp")]
-        accumulate: Option<String>,
-        /// A per-layer plan file (`default weights=... activations=... accumulate=...` and
-        /// `<node name> weights=...` lines); replaces --weights/--activations/--accumulate.
-        #[arg(long, value_name = "FILE", conflicts_with_all = ["weights", "activations", "accumulate"])]
-        plan: Option<std::path::PathBuf>,
-        /// Keep the first and the last weighted layer in f32 (what practitioners do).
-        #[arg(long)]
-        keep_ends: bool,
-        /// Training images used to calibrate static activation scales.
-        #[arg(long, value_name = "N", default_value_t = 1000)]
-        calibrate: usize,
-        /// Images per batch.
-        #[arg(long, value_name = "N", default_value_t = 64)]
-        batch: usize,
-        /// Threads (more than one needs the `rayon` feature).
-        #[arg(long, value_name = "N", default_value_t = 1)]
-        threads: usize,
-        /// Print one JSON object as the last line of stdout.
-        #[arg(long)]
-        json: bool,
-        /// Write the logits [N, classes] as f32 to this .npy file.
-        #[arg(long, value_name = "OUT.npy")]
-        logits: Option<std::path::PathBuf>,
-        /// Run the standard list of formats and write the accuracy table.
-        #[arg(long, conflicts_with_all = ["weights", "activations", "accumulate", "plan", "logits"])]
-        sweep: bool,
-        /// Where --sweep writes cnn_accuracy.{md,csv,svg}.
-        #[arg(long, value_name = "DIR", default_value = "results")]
-        out: std::path::PathBuf,
-    },
+    Infer(Box<crate::infer::InferArgs>),
 }
 
 const SCHEME_HELP: &str = "Block-scaled scheme: vsq-int<2..8>-v<LEN>[-f16|-bf16|-e4m3|-s<4..8>] \

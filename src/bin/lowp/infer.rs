@@ -1,7 +1,7 @@
 //! `infer`: run a CNN (ONNX) on a data set in a precision plan, or sweep the standard formats.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use lowp::nn::idx::{Dataset, Split};
@@ -11,24 +11,63 @@ use serde_json::json;
 use crate::io::{Fail, Out};
 use crate::sweep::{write_sweep, SweepRow};
 
-/// The command line of `infer`, parsed.
+/// The command line of `infer`.
+#[derive(clap::Args)]
 pub(crate) struct InferArgs {
-    pub model: PathBuf,
+    /// The model (.onnx, opset 13 or later).
+    #[arg(value_name = "MODEL")]
+    pub model: std::path::PathBuf,
+    /// `fashion-mnist` (the Debian package dataset-fashion-mnist) or a directory holding
+    /// the four (gzipped) IDX files under their Fashion-MNIST names.
+    #[arg(long, value_name = "fashion-mnist|DIR", default_value = "fashion-mnist")]
     pub data: String,
+    /// Which split to evaluate.
+    #[arg(long, value_name = "test|train", default_value = "test", value_parser = ["test", "train"])]
     pub split: String,
+    /// Only the first N images.
+    #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    /// Weight format: f32, a scalar format (float8_e4m3fn, bf16, posit16, ...) or a block
+    /// scheme (vsq-int4-v64, int8-per-row, mxfp4, nvfp4, ...). Default f32.
+    #[arg(short, long, value_name = "FORMAT")]
     pub weights: Option<String>,
+    /// Activation format: f32, int8, int8-per-tensor, a scalar format or a block scheme.
+    /// Default: what the weights' kernels take (int8 for integer block schemes, the same
+    /// format for scalar and MX float weights).
+    #[arg(short, long, value_name = "FORMAT")]
     pub activations: Option<String>,
+    /// How dot products accumulate: f32 (the kernels' documented order), exact (one
+    /// rounding per output) or exsdotp (pairs fused, one rounding per pair).
+    #[arg(long, value_name = "f32|exact|exsdotp")]
     pub accumulate: Option<String>,
-    pub plan: Option<PathBuf>,
+    /// A per-layer plan file (`default weights=... activations=... accumulate=...` and
+    /// `<node name> weights=...` lines); replaces --weights/--activations/--accumulate.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["weights", "activations", "accumulate"])]
+    pub plan: Option<std::path::PathBuf>,
+    /// Keep the first and the last weighted layer in f32 (what practitioners do).
+    #[arg(long)]
     pub keep_ends: bool,
+    /// Training images used to calibrate static activation scales.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
     pub calibrate: usize,
+    /// Images per batch.
+    #[arg(long, value_name = "N", default_value_t = 64)]
     pub batch: usize,
+    /// Threads (more than one needs the `rayon` feature).
+    #[arg(long, value_name = "N", default_value_t = 1)]
     pub threads: usize,
+    /// Print one JSON object as the last line of stdout.
+    #[arg(long)]
     pub json: bool,
-    pub logits: Option<PathBuf>,
+    /// Write the logits [N, classes] as f32 to this .npy file.
+    #[arg(long, value_name = "OUT.npy")]
+    pub logits: Option<std::path::PathBuf>,
+    /// Run the standard list of formats and write the accuracy table.
+    #[arg(long, conflicts_with_all = ["weights", "activations", "accumulate", "plan", "logits"])]
     pub sweep: bool,
-    pub dir: PathBuf,
+    /// Where --sweep writes cnn_accuracy.{md,csv,svg}.
+    #[arg(long = "out", value_name = "DIR", default_value = "results")]
+    pub dir: std::path::PathBuf,
 }
 
 /// The formats of `--sweep`: label, weights, activations, accumulation, and whether the first
