@@ -879,3 +879,41 @@ fn scalar_formats_round_as_documented() {
         }
     }
 }
+
+/// The arithmetic f16/bf16 activation rounding equals the crate's correctly rounded
+/// conversion (`ScalarFormat::round`) on every backend: 2^24 f32 patterns spread over the
+/// whole range (every exponent, both signs, subnormals, ±0, ±∞, NaN) plus every f16/bf16
+/// rounding boundary (each midpoint and its neighbours).
+#[test]
+fn f16_bf16_activation_rounding_matches_the_conversion() {
+    use lowp::bulk::Backend;
+    use lowp::nn::ScalarFormat;
+    let mut xs: Vec<f32> = (0u64..1 << 24).map(|i| f32::from_bits((i * 0x0000_0101 + (i >> 7)) as u32)).collect();
+    for h in 0u32..=0xffff {
+        // bf16 midpoints (h·2^16 + 2^15) and f16 ones (the f32 between two f16 neighbours).
+        let m = (h << 16) | 0x8000;
+        xs.extend([m - 1, m, m + 1].map(f32::from_bits));
+        let a = half::f16::from_bits(h as u16).to_f32();
+        let b = half::f16::from_bits((h as u16).wrapping_add(1)).to_f32();
+        if a.is_finite() && b.is_finite() && (a < 0.0) == (b < 0.0) {
+            let mid = ((a as f64 + b as f64) / 2.0) as f32;
+            xs.extend([mid, f32::from_bits(mid.to_bits() - 1), f32::from_bits(mid.to_bits() + 1)]);
+        }
+    }
+    xs.extend([65504.0, 65519.996, 65520.0, 65536.0, 3.4e38, f32::MAX, f32::MIN_POSITIVE, 5.96e-8, 2.98e-8, 2.99e-8]);
+    for f in [ScalarFormat::F16, ScalarFormat::BF16] {
+        let want: Vec<f32> = xs.iter().map(|&x| f.round(x)).collect();
+        for b in [Backend::Portable, Backend::Avx2, Backend::Avx512] {
+            let mut got = xs.clone();
+            f.round_slice_on(b, &mut got);
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()),
+                    "{f} {b:?}: x = {:e} ({:#010x}) gives {g:e}, the conversion {w:e}",
+                    xs[i],
+                    xs[i].to_bits()
+                );
+            }
+        }
+    }
+}

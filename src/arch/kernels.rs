@@ -538,3 +538,41 @@ kernel_multiversion! {
     /// calls the correctly rounded `fmaf`: the same bits).
     fn scale_bias_rows(y: &mut [f32], scale: &[f32], bias: &[f32]) = scale_bias_rows_body;
 }
+
+/// Round each `f32` to `bf16` (nearest-even; overflow to ±∞, NaN kept) and back: the bits of
+/// `x + 0x7fff + lsb`, cut to the top 16 (exact integer rounding of the low half).
+#[inline(always)]
+fn round_bf16_body(data: &mut [f32]) {
+    for v in data.iter_mut() {
+        let b = v.to_bits();
+        let r = b.wrapping_add(0x7fff + ((b >> 16) & 1)) & 0xffff_0000;
+        *v = if v.is_nan() { *v } else { f32::from_bits(r) };
+    }
+}
+
+kernel_multiversion! {
+    /// [`round_bf16_body`] on a chosen backend.
+    fn round_bf16(data: &mut [f32]) = round_bf16_body;
+}
+
+/// Round each finite `f32` to `f16` (nearest-even, subnormals, overflow to ±∞) and back;
+/// NaN and ±∞ kept. For `|x|` with exponent `e` (at least −14, f16's smallest normal
+/// exponent; at most 16, beyond which everything overflows), `c = 2^(e+13)`: `c + |x|` lies in `[c, 2c)`, whose `f32` ulp is f16's quantum
+/// `2^(e−10)`, so the one `f32` rounding of that sum is the rounding to f16; `− c` is exact.
+/// Results above f16's largest finite value (65504) are the overflow to ∞.
+#[inline(always)]
+fn round_f16_body(data: &mut [f32]) {
+    for v in data.iter_mut() {
+        let a = v.abs();
+        let e = ((a.to_bits() >> 23) as i32 - 127).clamp(-14, 16);
+        let c = f32::from_bits(((e + 13 + 127) as u32) << 23);
+        let r = (c + a) - c;
+        let r = if r > 65504.0 { f32::INFINITY } else { r };
+        *v = if a.is_finite() { r.copysign(*v) } else { *v };
+    }
+}
+
+kernel_multiversion! {
+    /// [`round_f16_body`] on a chosen backend.
+    fn round_f16(data: &mut [f32]) = round_f16_body;
+}

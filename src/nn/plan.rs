@@ -239,7 +239,12 @@ impl ScalarFormat {
     /// assert_eq!(x, [0.3125, f32::NEG_INFINITY, 2.0]);
     /// ```
     pub fn round_slice_on(self, backend: Backend, data: &mut [f32]) {
-        with_type!(self, T => round_slice_t::<T>(backend, data))
+        match self {
+            // Branch-free arithmetic twins of the conversions (tested equal to `round`).
+            ScalarFormat::BF16 => crate::arch::kernels::round_bf16(backend, data),
+            ScalarFormat::F16 => crate::arch::kernels::round_f16(backend, data),
+            _ => with_type!(self, T => round_slice_t::<T>(backend, data)),
+        }
     }
 }
 
