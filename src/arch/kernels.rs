@@ -576,3 +576,44 @@ kernel_multiversion! {
     /// [`round_f16_body`] on a chosen backend.
     fn round_f16(data: &mut [f32]) = round_f16_body;
 }
+
+/// The transpose of `rows` rows of `ng` values (`raw`, row-major) into `ng` runs of `rows`
+/// values `stride` apart: `out[c · stride + i] = raw[i · ng + c]` (the conv layers' move from
+/// `[pixels, channels]` to NCHW). Blocks of 8 × 8 so the moves vectorise; values are copied,
+/// never computed.
+#[inline(always)]
+fn transpose_into_body(raw: &[f32], ng: usize, rows: usize, out: &mut [f32], stride: usize) {
+    let mut c0 = 0;
+    while c0 + 8 <= ng {
+        let mut i = 0;
+        while i + 8 <= rows {
+            let mut blk = [[0f32; 8]; 8];
+            for (ii, row) in blk.iter_mut().enumerate() {
+                row.copy_from_slice(&raw[(i + ii) * ng + c0..][..8]);
+            }
+            for cc in 0..8 {
+                let dst: &mut [f32; 8] = (&mut out[(c0 + cc) * stride + i..][..8]).try_into().expect("8");
+                for (ii, d) in dst.iter_mut().enumerate() {
+                    *d = blk[ii][cc];
+                }
+            }
+            i += 8;
+        }
+        for cc in c0..c0 + 8 {
+            for ii in i..rows {
+                out[cc * stride + ii] = raw[ii * ng + cc];
+            }
+        }
+        c0 += 8;
+    }
+    for cc in c0..ng {
+        for ii in 0..rows {
+            out[cc * stride + ii] = raw[ii * ng + cc];
+        }
+    }
+}
+
+kernel_multiversion! {
+    /// [`transpose_into_body`] on a chosen backend.
+    fn transpose_into(raw: &[f32], ng: usize, rows: usize, out: &mut [f32], stride: usize) = transpose_into_body;
+}

@@ -467,19 +467,14 @@ impl Layer {
                         }
                     }
                 }
-                // Scatter [rows, ng] into NCHW.
-                // Runs of rows within one image, written channel by channel (sequential stores).
-                // In chunks of 64 rows, so the strided reads stay in L1.
+                // Scatter [rows, ng] into NCHW: runs of rows within one image, transposed in
+                // chunks of 64 rows (so the reads stay in L1).
                 let mut a = r0;
                 while a < r1 {
                     let (img, q0) = (a / p, a % p);
                     let b = (a + p - q0).min(r1).min(a + 64);
-                    for c in 0..ng {
-                        let dst = &mut out[(img * self.c_out + g * ng + c) * p + q0..][..b - a];
-                        for (d, src) in dst.iter_mut().zip(raw[(a - r0) * ng + c..].iter().step_by(ng)) {
-                            *d = *src;
-                        }
-                    }
+                    let dst = &mut out[(img * self.c_out + g * ng) * p + q0..];
+                    crate::arch::kernels::transpose_into(backend, &raw[(a - r0) * ng..], ng, b - a, dst, p);
                     a = b;
                 }
                 r0 = r1;
