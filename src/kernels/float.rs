@@ -26,6 +26,26 @@ pub enum RowScale {
     PerRow,
 }
 
+/// The [`RowScale::PerRow`] rule: `amax_row / max` in `f32`, at least the smallest subnormal
+/// `2^−149`; 1 for an all-zero row. Shared with `lowp::nn`'s scaled minifloat weights.
+pub(crate) fn per_row_scale(row: &[f32], max: f32) -> f32 {
+    let amax = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+    if amax == 0.0 {
+        1.0
+    } else {
+        (amax / max).max(f32::from_bits(1))
+    }
+}
+
+/// The quotient a scaled weight's code rounds: `v / s` in `f64` (`v` itself when `s = 1`).
+pub(crate) fn scaled_quotient(v: f32, s: f32) -> f64 {
+    if s == 1.0 {
+        v as f64
+    } else {
+        v as f64 / s as f64
+    }
+}
+
 /// A dense `rows × cols` matrix of one-byte minifloat codes of layout `S` (for example
 /// [`crate::minifloat::E4M3FN`] or [`crate::minifloat::E5M2`]), row-major, with an optional
 /// `f32` scale per row; `y = W·x` on the float path of the [module docs](crate::kernels).
@@ -70,19 +90,11 @@ impl<S: Spec> MinifloatMatrix<S> {
             for (r, (row, out)) in data.chunks(cols).zip(codes.chunks_mut(cols)).enumerate() {
                 let s = match scale {
                     RowScale::None => 1.0,
-                    RowScale::PerRow => {
-                        let amax = row.iter().fold(0f32, |m, v| m.max(v.abs()));
-                        if amax == 0.0 {
-                            1.0
-                        } else {
-                            (amax / max).max(f32::from_bits(1))
-                        }
-                    }
+                    RowScale::PerRow => per_row_scale(row, max),
                 };
                 scales[r] = s;
                 for (o, &v) in out.iter_mut().zip(row) {
-                    let q = if s == 1.0 { v as f64 } else { v as f64 / s as f64 };
-                    *o = Minifloat::<S>::from_f64_saturating(q).to_bits();
+                    *o = Minifloat::<S>::from_f64_saturating(scaled_quotient(v, s)).to_bits();
                 }
             }
         }

@@ -97,6 +97,7 @@ pub use activations::{ActivationFormat, QuantizedActivations, MAX_VECTOR_LEN};
 pub use conv::RowTileMatrix;
 pub use dense::DenseMatrix;
 pub(crate) use dense::PANEL as DENSE_PANEL;
+pub(crate) use float::{per_row_scale, scaled_quotient};
 pub use float::{MinifloatMatrix, RowScale};
 
 use core::fmt;

@@ -142,12 +142,10 @@ fn scaled_codes(f: ScalarFormat, w: &[f32], rows: usize, k: usize) -> (Vec<f32>,
         return (codes, scales);
     }
     for (r, (row, out)) in w.chunks(k).zip(codes.chunks_mut(k)).enumerate() {
-        let amax = row.iter().fold(0f32, |m, v| m.max(v.abs()));
-        let s = if amax == 0.0 { 1.0 } else { (amax / max).max(f32::from_bits(1)) };
+        let s = crate::kernels::per_row_scale(row, max);
         scales[r] = s;
         for (o, &v) in out.iter_mut().zip(row) {
-            let q = if s == 1.0 { v as f64 } else { v as f64 / s as f64 };
-            *o = f.round_f64_saturating(q);
+            *o = f.round_f64_saturating(crate::kernels::scaled_quotient(v, s));
         }
     }
     (codes, scales)
