@@ -215,7 +215,9 @@ fn backends_equal_portable_and_reference() {
         eprintln!("comparing {:?} with portable", bs.iter().map(|b| b.name()).collect::<Vec<_>>());
     }
     for s in schemes() {
-        for k in 0..=300usize {
+        // 0..=300 for every tail; 1024 and 4096 for whole chunks of 16 blocks per row (where
+        // `f32` block scales are read in place).
+        for k in (0..=300usize).chain([1024, 4096]) {
             let rows = [1, 2, 3, 17][k % 4];
             let wdata = data(&mut r, rows * k);
             let w = BlockMatrix::quantize(&s, &wdata, rows, k).unwrap();

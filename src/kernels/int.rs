@@ -129,8 +129,8 @@ fn unpack_row(codes: &[u8], bits: u32, k: usize, out: &mut [u8]) {
 
 /// The integer kernels over every row of `t` with activation vectors `j0 .. j0 + rows`: the
 /// exact block sums into `sc.d` (row `i`, vector `r` at `(i·rows + r)·nb_pad`) when `fused` is
-/// false, else steps 3–4 of the documented order into `sc.acc` (scales from `sc.sw`, stride
-/// `nb_pad`).
+/// false, else steps 3–4 of the documented order into `sc.acc` with the weight block scales
+/// `sw` (row `i` at `i·sws`; ignored when `fused` is false).
 #[allow(clippy::too_many_arguments)]
 fn tile_dots(
     backend: Backend,
@@ -140,6 +140,7 @@ fn tile_dots(
     j0: usize,
     rows: usize,
     fused: bool,
+    (sw, sws): (&[f32], usize),
     sc: &mut Scratch,
 ) {
     let v = p.v;
@@ -168,8 +169,8 @@ fn tile_dots(
         ($i0:expr, $b0:expr) => {
             if fused {
                 Out::Acc {
-                    sw: &sc.sw[$i0 * ds + $b0..],
-                    sws: ds,
+                    sw: &sw[$i0 * sws + $b0..],
+                    sws,
                     sx: &sx[$b0..],
                     sxs: ds,
                     valid: n.saturating_sub($b0),
@@ -230,7 +231,7 @@ pub(crate) fn int_tile(
     let ds = qa.nb_pad;
     let wr = t.rows();
     if p.two_level {
-        tile_dots(backend, p, t, qa, j0, rows, false, sc);
+        tile_dots(backend, p, t, qa, j0, rows, false, (&[], 0), sc);
         let ScaleEncoding::UInt(m) = s.scale() else { unreachable!() };
         let mask = ((1u16 << m) - 1) as u8;
         for i in 0..wr {
@@ -246,12 +247,26 @@ pub(crate) fn int_tile(
             }
         }
     } else {
-        sc.sw.clear();
-        sc.sw.resize(wr * ds, 0.0);
-        for i in 0..wr {
-            decode_scales(backend, s, &t.scales[i * t.sstride..], n, p.factor, &mut sc.sw[i * ds..i * ds + n]);
+        // `f32` block scales with no factor, a whole number of chunks per row and 4-byte
+        // alignment are read where they lie; other encodings are decoded into `sc.sw` (the
+        // kernels never use the scales of padding blocks, so stale values there are harmless).
+        let direct = (s.scale() == ScaleEncoding::F32 && p.factor == 1.0 && n == ds && t.sstride % 4 == 0)
+            .then(|| bytemuck::try_cast_slice::<u8, f32>(&t.scales[..t.scales.len() / 4 * 4]).ok())
+            .flatten()
+            .filter(|f| f.len() >= (wr - 1) * (t.sstride / 4) + n);
+        if let Some(sw) = direct {
+            tile_dots(backend, p, t, qa, j0, rows, true, (sw, t.sstride / 4), sc);
+        } else {
+            let mut sw = core::mem::take(&mut sc.sw);
+            if sw.len() < wr * ds {
+                sw.resize(wr * ds, 0.0);
+            }
+            for i in 0..wr {
+                decode_scales(backend, s, &t.scales[i * t.sstride..], n, p.factor, &mut sw[i * ds..i * ds + n]);
+            }
+            tile_dots(backend, p, t, qa, j0, rows, true, (&sw, ds), sc);
+            sc.sw = sw;
         }
-        tile_dots(backend, p, t, qa, j0, rows, true, sc);
         for (o, acc) in out[..wr * rows].iter_mut().zip(&sc.acc) {
             *o = fold16(*acc);
         }

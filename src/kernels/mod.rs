@@ -90,7 +90,7 @@ mod activations;
 pub(crate) mod conv;
 mod dense;
 mod float;
-mod int;
+pub(crate) mod int;
 
 pub(crate) use activations::static_code;
 pub use activations::{ActivationFormat, QuantizedActivations, MAX_VECTOR_LEN};
