@@ -157,27 +157,28 @@ pub(crate) fn int_block_dots<'o>(
     }
     let a = Args { codes, wrows, wstride, v, l, nchunks, x, xs, xsum, ss };
     let o = &mut out;
+    // `$wr1`: weight rows interleaved per step for one activation row (a GEMV); one otherwise.
     macro_rules! go {
-        ($f:ident, $nib:expr) => {
+        ($f:ident, $nib:expr, $wr1:literal) => {
             // SAFETY: `effective_int` checked the CPU features of the kernel; the asserts
             // above give the slice lengths the kernel reads and writes (its contract).
             unsafe {
                 macro_rules! by_l {
-                    ($r:literal) => {
+                    ($r:literal, $wr:literal) => {
                         match l {
-                            1 => $f::<$r, $nib, 1>(w, &a, o),
-                            2 => $f::<$r, $nib, 2>(w, &a, o),
-                            4 => $f::<$r, $nib, 4>(w, &a, o),
-                            8 => $f::<$r, $nib, 8>(w, &a, o),
-                            _ => $f::<$r, $nib, 16>(w, &a, o),
+                            1 => $f::<$r, $nib, 1, $wr>(w, &a, o),
+                            2 => $f::<$r, $nib, 2, $wr>(w, &a, o),
+                            4 => $f::<$r, $nib, 4, $wr>(w, &a, o),
+                            8 => $f::<$r, $nib, 8, $wr>(w, &a, o),
+                            _ => $f::<$r, $nib, 16, $wr>(w, &a, o),
                         }
                     };
                 }
                 match rows {
-                    1 => by_l!(1),
-                    2 => by_l!(2),
-                    3 => by_l!(3),
-                    _ => by_l!(4),
+                    1 => by_l!(1, $wr1),
+                    2 => by_l!(2, 1),
+                    3 => by_l!(3, 1),
+                    _ => by_l!(4, 1),
                 }
             }
         };
@@ -185,11 +186,11 @@ pub(crate) fn int_block_dots<'o>(
     assert!(rows <= 4, "at most four activation rows per call");
     let nib = matches!(w, IntWeights::Nibbles { .. });
     match (be, nib) {
-        (Backend::Avx512, true) if has_vbmi() => go!(dots_vnni_vbmi, true),
-        (Backend::Avx512, true) => go!(dots_vnni, true),
-        (Backend::Avx512, false) => go!(dots_vnni, false),
-        (_, true) => go!(dots_avx2, true),
-        (_, false) => go!(dots_avx2, false),
+        (Backend::Avx512, true) if has_vbmi() => go!(dots_vnni_vbmi, true, 2),
+        (Backend::Avx512, true) => go!(dots_vnni, true, 2),
+        (Backend::Avx512, false) => go!(dots_vnni, false, 2),
+        (_, true) => go!(dots_avx2, true, 1),
+        (_, false) => go!(dots_avx2, false, 1),
     }
     None
 }
@@ -236,7 +237,7 @@ macro_rules! dots_vnni_kernel {
         /// `nchunks·16` values; `d[(i·R + r)·ds..]` `nchunks·16` values; `a.l` = `leaves(w, v)`, equal
         /// to `LC` when `LC` is 1, 2, 4 or 8, a multiple of 16 when `LC` is 16.
         #[target_feature(enable = $features)]
-        unsafe fn $name<const R: usize, const NIB: bool, const LC: usize>(
+        unsafe fn $name<const R: usize, const NIB: bool, const LC: usize, const WR: usize>(
             w: IntWeights<'_>,
             a: &Args<'_>,
             out: &mut Out<'_>,
@@ -256,80 +257,99 @@ macro_rules! dots_vnni_kernel {
             let n = l.min(LANES); // vectors entering the tree
             let v = a.v;
             let xp = a.x.as_ptr();
-            for i in 0..a.wrows {
-                let cp = a.codes[i * a.wstride..].as_ptr();
-                let mut accv = [_mm512_setzero_ps(); R];
+            // `WR` weight rows at a time, their instruction streams interleaved so the
+            // out-of-order core always has an independent chain at hand (an odd last row is
+            // computed twice and written twice, with the same values).
+            let mut i = 0;
+            while i < a.wrows {
+                let row: [usize; WR] = core::array::from_fn(|q| (i + q).min(a.wrows - 1));
+                let cps: [*const u8; WR] = core::array::from_fn(|q| a.codes[row[q] * a.wstride..].as_ptr());
+                let mut accv = [[_mm512_setzero_ps(); R]; WR];
                 if let Out::Acc { acc, .. } = out {
-                    for (r, av) in accv.iter_mut().enumerate() {
-                        *av = _mm512_loadu_ps(acc[i * R + r].as_ptr());
+                    for (q, aq) in accv.iter_mut().enumerate() {
+                        for (r, av) in aq.iter_mut().enumerate() {
+                            *av = _mm512_loadu_ps(acc[row[q] * R + r].as_ptr());
+                        }
                     }
                 }
                 for c in 0..a.nchunks {
-                    // The codes a few rows on, from memory while this chunk computes (a prefetch never
-                    // faults; the address is only computed, wrapping).
-                    for j in 0..l {
-                        _mm_prefetch::<_MM_HINT_T0>(cp.wrapping_add((c * l + j) * 64 + PREFETCH).cast());
+                    // The codes a few rows on, from memory while this chunk computes (a prefetch
+                    // never faults; the address is only computed, wrapping).
+                    for cp in cps {
+                        for j in 0..l {
+                            _mm_prefetch::<_MM_HINT_T0>(cp.wrapping_add((c * l + j) * 64 + PREFETCH).cast());
+                        }
                     }
-                    let mut s = [[_mm512_setzero_si512(); LC]; R];
+                    let mut s = [[[_mm512_setzero_si512(); LC]; R]; WR];
                     for j in 0..l {
                         let slot = if LC == 16 { j / per_block } else { j };
-                        // SAFETY (loads): leaf `j` of chunk `c` reads 64 code bytes at `(c·l + j)·64` of
-                        // weight row `i` (below `nchunks·16·v·bits/8`, as `l·64 = 16·v·bits/8`) and 64 or
-                        // 128 activation bytes at `c·16·v + j·G·16` of each row (below `nchunks·16·v`).
-                        unsafe {
-                            let wv = _mm512_loadu_si512(cp.add((c * l + j) * 64).cast());
-                            if NIB {
-                                let (lo, hi) = $nibbles(wv, lut, m4);
-                                for (r, sr) in s.iter_mut().enumerate() {
-                                    let xo = xp.add(r * a.xs + c * 16 * v + j * 128);
-                                    let xe = _mm512_loadu_si512(xo.cast());
-                                    let xd = _mm512_loadu_si512(xo.add(64).cast());
-                                    sr[slot] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(sr[slot], lo, xe), hi, xd);
-                                }
-                            } else {
-                                let u = _mm512_xor_si512(wv, flip);
-                                for (r, sr) in s.iter_mut().enumerate() {
-                                    let xv = _mm512_loadu_si512(xp.add(r * a.xs + c * 16 * v + j * 64).cast());
-                                    sr[slot] = _mm512_dpbusd_epi32(sr[slot], u, xv);
+                        for (sq, cp) in s.iter_mut().zip(cps) {
+                            // SAFETY (loads): leaf `j` of chunk `c` reads 64 code bytes at
+                            // `(c·l + j)·64` of a weight row (below `nchunks·16·v·bits/8`, as
+                            // `l·64 = 16·v·bits/8`) and 64 or 128 activation bytes at
+                            // `c·16·v + j·G·16` of each row (below `nchunks·16·v`).
+                            unsafe {
+                                let wv = _mm512_loadu_si512(cp.add((c * l + j) * 64).cast());
+                                if NIB {
+                                    let (lo, hi) = $nibbles(wv, lut, m4);
+                                    for (r, sr) in sq.iter_mut().enumerate() {
+                                        let xo = xp.add(r * a.xs + c * 16 * v + j * 128);
+                                        let xe = _mm512_loadu_si512(xo.cast());
+                                        let xd = _mm512_loadu_si512(xo.add(64).cast());
+                                        sr[slot] = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(sr[slot], lo, xe), hi, xd);
+                                    }
+                                } else {
+                                    let u = _mm512_xor_si512(wv, flip);
+                                    for (r, sr) in sq.iter_mut().enumerate() {
+                                        let xv = _mm512_loadu_si512(xp.add(r * a.xs + c * 16 * v + j * 64).cast());
+                                        sr[slot] = _mm512_dpbusd_epi32(sr[slot], u, xv);
+                                    }
                                 }
                             }
                         }
                     }
-                    for (r, sr) in s.iter_mut().enumerate() {
-                        let mut k = n;
-                        while k > 1 {
-                            for t in 0..k / 2 {
-                                sr[t] = hadd2_512(sr[2 * t], sr[2 * t + 1]);
-                            }
-                            k /= 2;
-                        }
-                        // SAFETY: 16 values at `c·16` of row `r` of `xsum` and of `d`, `sw`, `sx`: the
-                        // contract.
-                        unsafe {
-                            let xsv = _mm512_loadu_si512(a.xsum.as_ptr().add(r * a.ss + c * LANES).cast());
-                            let dv = _mm512_sub_epi32(sr[0], _mm512_mullo_epi32(xsv, off));
-                            match out {
-                                Out::Dots { d, ds } => {
-                                    _mm512_storeu_si512(d.as_mut_ptr().add((i * R + r) * *ds + c * LANES).cast(), dv)
+                    for (q, sq) in s.iter_mut().enumerate() {
+                        let i = row[q];
+                        for (r, sr) in sq.iter_mut().enumerate() {
+                            let mut k = n;
+                            while k > 1 {
+                                for t in 0..k / 2 {
+                                    sr[t] = hadd2_512(sr[2 * t], sr[2 * t + 1]);
                                 }
-                                Out::Acc { sw, sws, sx, sxs, valid, .. } => {
-                                    let k = valid.saturating_sub(c * LANES).min(LANES);
-                                    let mask = ((1u32 << k) - 1) as u16;
-                                    let swv = _mm512_loadu_ps(sw.as_ptr().add(i * *sws + c * LANES));
-                                    let sxv = _mm512_loadu_ps(sx.as_ptr().add(r * *sxs + c * LANES));
-                                    let t = _mm512_mul_ps(_mm512_cvtepi32_ps(dv), _mm512_mul_ps(swv, sxv));
-                                    accv[r] = _mm512_mask_add_ps(accv[r], mask, accv[r], t);
+                                k /= 2;
+                            }
+                            // SAFETY: 16 values at `c·16` of row `r` of `xsum` and of `d`, `sw`,
+                            // `sx`: the contract.
+                            unsafe {
+                                let xsv = _mm512_loadu_si512(a.xsum.as_ptr().add(r * a.ss + c * LANES).cast());
+                                let dv = _mm512_sub_epi32(sr[0], _mm512_mullo_epi32(xsv, off));
+                                match out {
+                                    Out::Dots { d, ds } => _mm512_storeu_si512(
+                                        d.as_mut_ptr().add((i * R + r) * *ds + c * LANES).cast(),
+                                        dv,
+                                    ),
+                                    Out::Acc { sw, sws, sx, sxs, valid, .. } => {
+                                        let k = valid.saturating_sub(c * LANES).min(LANES);
+                                        let mask = ((1u32 << k) - 1) as u16;
+                                        let swv = _mm512_loadu_ps(sw.as_ptr().add(i * *sws + c * LANES));
+                                        let sxv = _mm512_loadu_ps(sx.as_ptr().add(r * *sxs + c * LANES));
+                                        let t = _mm512_mul_ps(_mm512_cvtepi32_ps(dv), _mm512_mul_ps(swv, sxv));
+                                        accv[q][r] = _mm512_mask_add_ps(accv[q][r], mask, accv[q][r], t);
+                                    }
                                 }
                             }
                         }
                     }
                 }
                 if let Out::Acc { acc, .. } = out {
-                    for (r, av) in accv.iter().enumerate() {
-                        // SAFETY: 16 f32 of a `[f32; 16]`.
-                        unsafe { _mm512_storeu_ps(acc[i * R + r].as_mut_ptr(), *av) };
+                    for (q, aq) in accv.iter().enumerate() {
+                        for (r, av) in aq.iter().enumerate() {
+                            // SAFETY: 16 f32 of a `[f32; 16]`.
+                            unsafe { _mm512_storeu_ps(acc[row[q] * R + r].as_mut_ptr(), *av) };
+                        }
                     }
                 }
+                i += WR;
             }
         }
     };
@@ -375,13 +395,15 @@ fn hadd2_256(a: V16, b: V16) -> V16 {
 }
 
 /// # Safety
-/// As [`dots_vnni`], with AVX2 instead of the AVX-512 features.
+/// As [`dots_vnni`], with AVX2 instead of the AVX-512 features. One weight row at a time
+/// (`WR` must be 1: sixteen `ymm` registers leave no room to interleave rows).
 #[target_feature(enable = "avx2")]
-unsafe fn dots_avx2<const R: usize, const NIB: bool, const LC: usize>(
+unsafe fn dots_avx2<const R: usize, const NIB: bool, const LC: usize, const WR: usize>(
     w: IntWeights<'_>,
     a: &Args<'_>,
     out: &mut Out<'_>,
 ) {
+    const { assert!(WR == 1) };
     let (lut, offset) = match w {
         IntWeights::Nibbles { lut, offset } => {
             // SAFETY: `lut` is 16 readable bytes.
@@ -1519,9 +1541,9 @@ mod nibble_tests {
                                 // what the kernel reads and writes for these shapes.
                                 unsafe {
                                     if vbmi {
-                                        dots_vnni_vbmi::<$r, true, $lc>(w, &a, &mut out)
+                                        dots_vnni_vbmi::<$r, true, $lc, 2>(w, &a, &mut out)
                                     } else {
-                                        dots_vnni::<$r, true, $lc>(w, &a, &mut out)
+                                        dots_vnni::<$r, true, $lc, 1>(w, &a, &mut out)
                                     }
                                 }
                             };

@@ -249,10 +249,7 @@ impl QuantizedActivations {
             let codes = qv.codes();
             let q = &mut a.q[r * stride..(r + 1) * stride];
             let qs = &mut a.qs[r * stride..(r + 1) * stride];
-            for (i, &c) in codes.iter().enumerate() {
-                q[i] = c as i8;
-                qs[split_index(i)] = c as i8;
-            }
+            fill_codes(codes, q, qs);
             for (b, s) in a.xsum[r * nb_pad..r * nb_pad + nblocks].iter_mut().enumerate() {
                 *s = q[b * v..(b + 1) * v].iter().map(|&c| c as i32).sum();
             }
@@ -428,5 +425,26 @@ mod tests {
             let want = (x as f64 / s as f64).round_ties_even().clamp(-127.0, 127.0) as i8;
             assert_eq!(super::static_code(x, s), want, "{x} / {s}");
         }
+    }
+}
+
+/// The codes of one row in natural order (`q`) and in the split layout of the nibble kernels
+/// (`qs`, see [`split_index`]): whole groups of 128 as two de-interleaved halves (a loop the
+/// compiler vectorizes), the tail element by element.
+fn fill_codes(codes: &[u8], q: &mut [i8], qs: &mut [i8]) {
+    let whole = codes.len() / 128 * 128;
+    for ((g, gq), gs) in codes[..whole].chunks_exact(128).zip(q.chunks_exact_mut(128)).zip(qs.chunks_exact_mut(128)) {
+        let (even, odd) = gs.split_at_mut(64);
+        for (j, pair) in g.chunks_exact(2).enumerate() {
+            even[j] = pair[0] as i8;
+            odd[j] = pair[1] as i8;
+        }
+        for (o, &c) in gq.iter_mut().zip(g) {
+            *o = c as i8;
+        }
+    }
+    for (i, &c) in codes.iter().enumerate().skip(whole) {
+        q[i] = c as i8;
+        qs[split_index(i)] = c as i8;
     }
 }
