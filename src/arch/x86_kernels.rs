@@ -186,6 +186,7 @@ pub(crate) fn int_block_dots<'o>(
     assert!(rows <= 4, "at most four activation rows per call");
     let nib = matches!(w, IntWeights::Nibbles { .. });
     match (be, nib) {
+        (Backend::Avx512, true) if is_int4(w) => go!(dots_vnni_int4, true, 2),
         (Backend::Avx512, true) if has_vbmi() => go!(dots_vnni_vbmi, true, 2),
         (Backend::Avx512, true) => go!(dots_vnni, true, 2),
         (Backend::Avx512, false) => go!(dots_vnni, false, 2),
@@ -193,6 +194,11 @@ pub(crate) fn int_block_dots<'o>(
         (_, false) => go!(dots_avx2, false, 1),
     }
     None
+}
+
+/// Whether `w` holds signed INT4 codes (the table `code XOR 8`, offset 8).
+fn is_int4(w: IntWeights<'_>) -> bool {
+    matches!(w, IntWeights::Nibbles { lut, offset: 8 } if *lut == crate::kernels::int::INT4_LUT)
 }
 
 /// The shapes of one kernel call (see [`super::kernels::int_block_dots`]).
@@ -374,7 +380,22 @@ fn nibbles_vpermb(wv: __m512i, lut: __m512i, _m4: __m512i) -> (__m512i, __m512i)
     (_mm512_permutexvar_epi8(wv, lut), _mm512_permutexvar_epi8(_mm512_srli_epi16(wv, 4), lut))
 }
 
+/// Signed INT4 codes only (the table [`crate::kernels::int::INT4_LUT`], `code XOR 8`): the
+/// unsigned bytes by arithmetic, `(code XOR 8) AND 0x0f` as one `vpternlogd` per half — no
+/// shuffle at all, leaving the shuffle units to the reduction tree. The same bytes as
+/// [`nibbles_pshufb`] with that table.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn nibbles_int4(wv: __m512i, _lut: __m512i, m4: __m512i) -> (__m512i, __m512i) {
+    let k8 = _mm512_set1_epi8(0x08);
+    // imm 0x28: (A XOR B) AND C.
+    let lo = _mm512_ternarylogic_epi32::<0x28>(wv, k8, m4);
+    let hi = _mm512_ternarylogic_epi32::<0x28>(_mm512_srli_epi16::<4>(wv), k8, m4);
+    (lo, hi)
+}
+
 dots_vnni_kernel!(dots_vnni, "avx512f,avx512bw,avx512vnni", nibbles_pshufb);
+dots_vnni_kernel!(dots_vnni_int4, "avx512f,avx512bw,avx512vnni", nibbles_int4);
 dots_vnni_kernel!(dots_vnni_vbmi, "avx512f,avx512bw,avx512vnni,avx512vbmi", nibbles_vpermb);
 
 // ---------------------------------------------------------------------------------------------
@@ -1501,10 +1522,11 @@ mod fp8_tests {
 mod nibble_tests {
     use super::*;
 
-    /// The `vpermb` build of the VNNI GEMV kernel gives the same exact block sums as the
-    /// `vpshufb` build (which CPUs without VBMI run, so the dispatch tests here never reach
-    /// it), for both 4-bit tables, every leaf count and 1–4 activation rows, on random codes
-    /// with every nibble value and extreme activations.
+    /// The `vpermb` build of the VNNI GEMV kernel and the INT4-by-arithmetic build give the
+    /// same exact block sums as the `vpshufb` build (which only CPUs without VBMI run for E2M1,
+    /// so the dispatch tests here never reach it), for both 4-bit tables, every leaf count,
+    /// 1–4 activation rows and an odd number of weight rows, on random codes with every
+    /// nibble value and extreme activations.
     #[test]
     fn vpermb_and_pshufb_kernels_agree() {
         if !has_vbmi() {
@@ -1532,7 +1554,9 @@ mod nibble_tests {
                     let xsum: Vec<i32> = (0..rows * n).map(|_| (rnd.next_u32() % 4000) as i32 - 2000).collect();
                     let a = Args { codes: &codes, wrows, wstride, v, l, nchunks, x: &x, xs, xsum: &xsum, ss: n };
                     let w = IntWeights::Nibbles { lut, offset };
-                    let run = |vbmi: bool| {
+                    // 0: vpshufb, one weight row at a time; 1: vpermb, two rows interleaved;
+                    // 2: INT4 by arithmetic, two rows.
+                    let run = |kernel: u8| {
                         let mut d = vec![0i32; wrows * rows * n];
                         let mut out = Out::Dots { d: &mut d, ds: n };
                         macro_rules! call {
@@ -1540,10 +1564,10 @@ mod nibble_tests {
                                 // SAFETY: VBMI (hence VNNI) checked above; the slices hold
                                 // what the kernel reads and writes for these shapes.
                                 unsafe {
-                                    if vbmi {
-                                        dots_vnni_vbmi::<$r, true, $lc, 2>(w, &a, &mut out)
-                                    } else {
-                                        dots_vnni::<$r, true, $lc, 1>(w, &a, &mut out)
+                                    match kernel {
+                                        0 => dots_vnni::<$r, true, $lc, 1>(w, &a, &mut out),
+                                        1 => dots_vnni_vbmi::<$r, true, $lc, 2>(w, &a, &mut out),
+                                        _ => dots_vnni_int4::<$r, true, $lc, 2>(w, &a, &mut out),
                                     }
                                 }
                             };
@@ -1567,7 +1591,11 @@ mod nibble_tests {
                         }
                         d
                     };
-                    assert_eq!(run(true), run(false), "offset {offset} v {v} rows {rows}");
+                    let base = run(0);
+                    assert_eq!(run(1), base, "vpermb: offset {offset} v {v} rows {rows}");
+                    if is_int4(w) {
+                        assert_eq!(run(2), base, "INT4 arithmetic: v {v} rows {rows}");
+                    }
                 }
             }
         }
