@@ -220,7 +220,7 @@ struct Args<'a> {
 // ---------------------------------------------------------------------------------------------
 
 /// How far ahead of the leaf being read the GEMV kernels prefetch weight codes (bytes).
-const PREFETCH: usize = 4096;
+const PREFETCH: usize = 8192;
 
 /// Adjacent lane pairs of `a` then of `b`: `[a0+a1, a2+a3, …, a14+a15, b0+b1, …, b14+b15]`.
 #[inline]
