@@ -251,57 +251,71 @@ impl Layer {
         let [dh, dw] = c.dilation;
         let (pt, pl) = (c.pads[0] as isize, c.pads[1] as isize);
         let p = oh * ow;
-        // The output pixel of each row, stepped (no divisions per row).
-        let (mut n, q) = (rows.start / p.max(1), rows.start % p.max(1));
-        let (mut oy, mut ox) = (q / ow.max(1), q % ow.max(1));
-        for ri in 0..rows.len() {
-            let (img, y0, x0) = (n, oy, ox);
-            ox += 1;
-            if ox == ow {
-                ox = 0;
-                oy += 1;
-                if oy == oh {
-                    oy = 0;
-                    n += 1;
-                }
-            }
-            let (n, oy, ox) = (img, y0, x0);
-            let row = &mut buf[ri * stride..ri * stride + self.k];
-            let ix0 = (ox * sw) as isize - pl;
-            let inside = ix0 >= 0 && (ix0 + ((kw - 1) * dw) as isize) < w as isize;
-            let mut idx = 0;
+        // Runs of rows on one output line (same image and `oy`), then for each input channel
+        // and kernel row the same source line for every pixel of the run: the inner loop is a
+        // strided copy of `kw` values per pixel, its bounds checks hoisted to the run's edges.
+        let mut r = rows.start;
+        while r < rows.end {
+            let (n, q) = (r / p.max(1), r % p.max(1));
+            let (oy, ox0) = (q / ow.max(1), q % ow.max(1));
+            let ox1 = (ox0 + (rows.end - r)).min(ow);
+            let base = r - rows.start;
+            // Output pixels `lo..hi` of the run read only inside the line (interior).
+            let first_in = (pl as usize).div_ceil(sw).max(ox0).min(ox1);
+            let last_in = if w + pl as usize >= (kw - 1) * dw + 1 {
+                ((w + pl as usize - (kw - 1) * dw - 1) / sw + 1).min(ox1)
+            } else {
+                first_in
+            };
+            let (lo, hi) = (first_in, last_in.max(first_in));
             for ci in 0..cg {
                 let plane = &xd[(n * c.c_in + g * cg + ci) * h * w..][..h * w];
                 for ky in 0..kh {
+                    let idx = (ci * kh + ky) * kw;
                     let iy = (oy * sh + ky * dh) as isize - pt;
-                    let out = &mut row[idx..idx + kw];
-                    idx += kw;
+                    let dst = |ox: usize| (base + ox - ox0) * stride + idx;
                     if iy < 0 || iy >= h as isize {
-                        out.fill(zero);
+                        for ox in ox0..ox1 {
+                            buf[dst(ox)..dst(ox) + kw].fill(zero);
+                        }
                         continue;
                     }
                     let line = &plane[iy as usize * w..(iy as usize + 1) * w];
-                    if inside && dw == 1 {
-                        let src = &line[ix0 as usize..ix0 as usize + kw];
-                        // Fixed-size copies for the usual widths (a memcpy call costs more).
-                        match kw {
-                            3 => copy_n::<T, 3>(out, src),
-                            1 => out[0] = src[0],
-                            5 => copy_n::<T, 5>(out, src),
-                            _ => {
-                                for (o, &v) in out.iter_mut().zip(src) {
-                                    *o = v;
-                                }
-                            }
-                        }
-                    } else {
-                        for (kx, o) in out.iter_mut().enumerate() {
+                    let edge = |ox: usize, buf: &mut [T]| {
+                        let ix0 = (ox * sw) as isize - pl;
+                        for (kx, o) in buf[dst(ox)..dst(ox) + kw].iter_mut().enumerate() {
                             let ix = ix0 + (kx * dw) as isize;
                             *o = if ix >= 0 && ix < w as isize { line[ix as usize] } else { zero };
+                        }
+                    };
+                    for ox in (ox0..lo).chain(hi..ox1) {
+                        edge(ox, buf);
+                    }
+                    if dw == 1 {
+                        // Fixed-size copies for the usual widths (a memcpy call costs more).
+                        match kw {
+                            3 => (lo..hi).for_each(|ox| {
+                                let s0 = ox * sw - pl as usize;
+                                copy_n::<T, 3>(&mut buf[dst(ox)..dst(ox) + 3], &line[s0..s0 + 3])
+                            }),
+                            1 => (lo..hi).for_each(|ox| buf[dst(ox)] = line[ox * sw - pl as usize]),
+                            5 => (lo..hi).for_each(|ox| {
+                                let s0 = ox * sw - pl as usize;
+                                copy_n::<T, 5>(&mut buf[dst(ox)..dst(ox) + 5], &line[s0..s0 + 5])
+                            }),
+                            _ => (lo..hi).for_each(|ox| {
+                                let s0 = ox * sw - pl as usize;
+                                buf[dst(ox)..dst(ox) + kw].copy_from_slice(&line[s0..s0 + kw])
+                            }),
+                        }
+                    } else {
+                        for ox in lo..hi {
+                            edge(ox, buf);
                         }
                     }
                 }
             }
+            r += ox1 - ox0;
         }
     }
 
