@@ -615,5 +615,27 @@ fn transpose_into_body(raw: &[f32], ng: usize, rows: usize, out: &mut [f32], str
 
 kernel_multiversion! {
     /// [`transpose_into_body`] on a chosen backend.
-    fn transpose_into(raw: &[f32], ng: usize, rows: usize, out: &mut [f32], stride: usize) = transpose_into_body;
+    fn transpose_portable(raw: &[f32], ng: usize, rows: usize, out: &mut [f32], stride: usize) = transpose_into_body;
+}
+
+/// [`transpose_into_body`] on a chosen backend: AVX-512 16 × 16 register tiles where the
+/// backend and CPU allow (`x86_kernels::transpose_512`), the multiversioned loops for the rest
+/// (the same values: a transpose only moves them).
+pub(crate) fn transpose_into(backend: Backend, raw: &[f32], ng: usize, rows: usize, out: &mut [f32], stride: usize) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if backend == Backend::Avx512 && super::x86_kernels::has_avx512f() {
+        let (c16, r16) = (ng / 16 * 16, rows / 16 * 16);
+        super::x86_kernels::transpose_512(raw, ng, c16, r16, out, stride);
+        // The rows past the whole tiles (every channel), then the channels past them.
+        if r16 < rows {
+            transpose_portable(backend, &raw[r16 * ng..], ng, rows - r16, &mut out[r16..], stride);
+        }
+        for c in c16..ng {
+            for i in 0..r16 {
+                out[c * stride + i] = raw[i * ng + c];
+            }
+        }
+        return;
+    }
+    transpose_portable(backend, raw, ng, rows, out, stride)
 }
