@@ -294,10 +294,21 @@ impl Layer {
                     if dw == 1 {
                         // Fixed-size copies for the usual widths (a memcpy call costs more).
                         match kw {
-                            3 => (lo..hi).for_each(|ox| {
-                                let s0 = ox * sw - pl as usize;
-                                copy_n::<T, 3>(&mut buf[dst(ox)..dst(ox) + 3], &line[s0..s0 + 3])
-                            }),
+                            3 => {
+                                // Four values where the line and the buffer have a fourth: the
+                                // extra one lands on the first value of the next slot, which a
+                                // later (ci, ky) step writes — except after a row's last slot,
+                                // which copies exactly three.
+                                let last_slot = ci + 1 == cg && ky + 1 == kh;
+                                (lo..hi).for_each(|ox| {
+                                    let (s0, d) = (ox * sw - pl as usize, dst(ox));
+                                    if !last_slot && s0 + 4 <= w {
+                                        copy_n::<T, 4>(&mut buf[d..d + 4], &line[s0..s0 + 4])
+                                    } else {
+                                        copy_n::<T, 3>(&mut buf[d..d + 3], &line[s0..s0 + 3])
+                                    }
+                                })
+                            }
                             1 => (lo..hi).for_each(|ox| buf[dst(ox)] = line[ox * sw - pl as usize]),
                             5 => (lo..hi).for_each(|ox| {
                                 let s0 = ox * sw - pl as usize;
