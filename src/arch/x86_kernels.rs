@@ -219,6 +219,9 @@ struct Args<'a> {
 // AVX-512 VNNI
 // ---------------------------------------------------------------------------------------------
 
+/// How many weight rows ahead the GEMV kernels prefetch block scales.
+const SCALE_ROWS_AHEAD: usize = 8;
+
 /// How far ahead of the leaf being read the GEMV kernels prefetch weight codes (bytes).
 const PREFETCH: usize = 8192;
 
@@ -338,6 +341,11 @@ macro_rules! dots_vnni_kernel {
                                         let k = valid.saturating_sub(c * LANES).min(LANES);
                                         let mask = ((1u32 << k) - 1) as u16;
                                         let swv = _mm512_loadu_ps(sw.as_ptr().add(i * *sws + c * LANES));
+                                        // The same scales a few rows on (block scales read
+                                        // where they lie stream with the codes).
+                                        _mm_prefetch::<_MM_HINT_T0>(
+                                            sw.as_ptr().wrapping_add((i + SCALE_ROWS_AHEAD) * *sws + c * LANES).cast(),
+                                        );
                                         let sxv = _mm512_loadu_ps(sx.as_ptr().add(r * *sxs + c * LANES));
                                         let t = _mm512_mul_ps(_mm512_cvtepi32_ps(dv), _mm512_mul_ps(swv, sxv));
                                         accv[q][r] = _mm512_mask_add_ps(accv[q][r], mask, accv[q][r], t);

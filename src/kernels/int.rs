@@ -212,6 +212,12 @@ fn tile_dots(
     sc.pad = pad;
 }
 
+/// Whether the one-level kernels read `s`'s block scales where they lie (`f32`, no element
+/// factor, whole chunks of 16 blocks per row), rather than decoding them first.
+pub(crate) fn scales_in_place(p: &IntPlan, s: &Scheme, nblocks: usize) -> bool {
+    !p.two_level && s.scale() == ScaleEncoding::F32 && p.factor == 1.0 && nblocks.is_multiple_of(LANES)
+}
+
 /// `out[i·rows + r] = row_i · x_{j0 + r}` for every row of the tile and `rows ≤ 4` activation
 /// vectors, on the integer path (the documented order).
 #[allow(clippy::too_many_arguments)]
@@ -250,7 +256,7 @@ pub(crate) fn int_tile(
         // `f32` block scales with no factor, a whole number of chunks per row and 4-byte
         // alignment are read where they lie; other encodings are decoded into `sc.sw` (the
         // kernels never use the scales of padding blocks, so stale values there are harmless).
-        let direct = (s.scale() == ScaleEncoding::F32 && p.factor == 1.0 && n == ds && t.sstride % 4 == 0)
+        let direct = (scales_in_place(p, s, n) && n == ds && t.sstride % 4 == 0)
             .then(|| bytemuck::try_cast_slice::<u8, f32>(&t.scales[..t.scales.len() / 4 * 4]).ok())
             .flatten()
             .filter(|f| f.len() >= (wr - 1) * (t.sstride / 4) + n);

@@ -244,9 +244,10 @@ fn block_gemm_rows(
             let mut t0 = rows.start;
             while t0 < rows.end {
                 let t1 = (t0 + ROW_TILE).min(rows.end);
-                // The next tile's block scales on their way (the kernels prefetch the codes).
+                // The next tile's block scales on their way (the kernels prefetch the codes, and
+                // the scales they read in place).
                 #[cfg(all(feature = "std", target_arch = "x86_64"))]
-                {
+                if !int::scales_in_place(&p, &s, qa.nblocks) {
                     let sc = w.scales();
                     let next = &sc[(t1 * ss).min(sc.len())..((t1 + ROW_TILE) * ss).min(sc.len())];
                     for line in next.chunks(64) {
