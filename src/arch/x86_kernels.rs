@@ -1452,7 +1452,7 @@ unsafe fn conv_tile_512<const R: usize>(
 /// shuffles within 128-bit lanes, then two rounds of 128-bit lane shuffles), sixteen channel
 /// runs stored. Values are moved, never computed.
 pub(crate) fn transpose_512(raw: &[f32], ng: usize, c16: usize, r16: usize, out: &mut [f32], stride: usize) {
-    assert!(has_avx512f() && c16 % 16 == 0 && r16 % 16 == 0 && c16 <= ng);
+    assert!(has_avx512f() && c16.is_multiple_of(16) && r16.is_multiple_of(16) && c16 <= ng);
     if c16 == 0 || r16 == 0 {
         return;
     }

@@ -408,26 +408,6 @@ pub(crate) fn static_code(x: f32, scale: f32) -> i8 {
     ((q + MAGIC).to_bits() as u8) as i8
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn static_code_is_round_ties_even() {
-        for &(x, s) in &[
-            (0.25f32, 0.5f32),
-            (0.75, 0.5),
-            (-0.25, 0.5),
-            (-0.75, 0.5),
-            (1e9, 1.0),
-            (-1e9, 1.0),
-            (3.3, 0.1),
-            (-0.0, 1.0),
-        ] {
-            let want = (x as f64 / s as f64).round_ties_even().clamp(-127.0, 127.0) as i8;
-            assert_eq!(super::static_code(x, s), want, "{x} / {s}");
-        }
-    }
-}
-
 /// The codes of one row in natural order (`q`) and in the split layout of the nibble kernels
 /// (`qs`, see [`split_index`]): whole groups of 128 as two de-interleaved halves (a loop the
 /// compiler vectorizes), the tail element by element.
@@ -446,5 +426,25 @@ fn fill_codes(codes: &[u8], q: &mut [i8], qs: &mut [i8]) {
     for (i, &c) in codes.iter().enumerate().skip(whole) {
         q[i] = c as i8;
         qs[split_index(i)] = c as i8;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn static_code_is_round_ties_even() {
+        for &(x, s) in &[
+            (0.25f32, 0.5f32),
+            (0.75, 0.5),
+            (-0.25, 0.5),
+            (-0.75, 0.5),
+            (1e9, 1.0),
+            (-1e9, 1.0),
+            (3.3, 0.1),
+            (-0.0, 1.0),
+        ] {
+            let want = (x as f64 / s as f64).round_ties_even().clamp(-127.0, 127.0) as i8;
+            assert_eq!(super::static_code(x, s), want, "{x} / {s}");
+        }
     }
 }

@@ -262,7 +262,7 @@ impl Layer {
             let base = r - rows.start;
             // Output pixels `lo..hi` of the run read only inside the line (interior).
             let first_in = (pl as usize).div_ceil(sw).max(ox0).min(ox1);
-            let last_in = if w + pl as usize >= (kw - 1) * dw + 1 {
+            let last_in = if w + pl as usize > (kw - 1) * dw {
                 ((w + pl as usize - (kw - 1) * dw - 1) / sw + 1).min(ox1)
             } else {
                 first_in
