@@ -66,6 +66,15 @@ fn equals_gemm_prepared_on_every_backend() {
                 x[k..2 * k].fill(0.0);
                 x[k] = 1e-30;
             }
+            // Ties: with a largest |x| of 127 the scale is 1, so halves are exact midpoints
+            // (nearest-even); and a vector whose scale amax / 127 underflows f32.
+            if m > 3 {
+                for (i, v) in x[2 * k..3 * k].iter_mut().enumerate() {
+                    *v = if i % 64 == 0 { 127.0 } else { (i % 9) as f32 - 4.5 };
+                }
+                x[3 * k..4 * k].fill(0.0);
+                x[3 * k + k / 2] = -1e-44;
+            }
             for scale in [None, Some(0.011f32), Some(3e-3)] {
                 let qa = match scale {
                     None => QuantizedActivations::for_matrix(&w, &x, m).unwrap(),

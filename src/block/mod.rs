@@ -59,6 +59,7 @@ mod scheme;
 mod stats;
 mod storage;
 
+pub(crate) use scheme::int_code;
 pub use scheme::{Element, NonFinite, Outer, ScaleEncoding, ScaleRule, Scheme, SchemeError};
 pub use stats::ErrorStats;
 pub use storage::{BlockMatrix, BlockRow, BlockScaled, BlockVector, QuantizeError};

@@ -17,7 +17,7 @@ use super::activations::static_code;
 use super::int::{decode_scales, int_plan, WeightKind, E2M1_LUT, INT4_LUT};
 use super::KernelError;
 use crate::arch::kernels::{first_non_finite, fold16, LANES};
-use crate::block::{quantize::quantize_row, BlockMatrix, Outer, Scheme};
+use crate::block::{int_code, BlockMatrix, Outer, Scheme};
 use crate::bulk::Backend;
 
 /// Weight rows per group (one 512-bit register of `i32` lanes).
@@ -101,8 +101,6 @@ pub(crate) struct PackedActs {
     pub nb: usize,
     pub x: Vec<u8>,
     pub sx: Vec<f32>,
-    codes: Vec<u8>,
-    scales: Vec<u8>,
 }
 
 impl PackedActs {
@@ -134,30 +132,15 @@ impl PackedActs {
         if let Some(i) = first_non_finite(backend, x) {
             return Err(KernelError::NonFinite { index: i, value: x[i] });
         }
-        let scheme = Scheme::vsq(8, v, crate::block::ScaleEncoding::F32)
+        // The vector lengths the block quantizer takes for INT8 (the same error as
+        // `QuantizedActivations::new_on`).
+        Scheme::vsq(8, v, crate::block::ScaleEncoding::F32)
             .map_err(|_| KernelError::Unsupported { reason: "no INT8 block scheme has this vector length" })?;
         self.reset(m, k, v);
         if k == 0 {
             return Ok(());
         }
-        // The scheme's row layout: `nb` blocks of `v` one-byte codes, one `f32` scale each.
-        let mut codes = core::mem::take(&mut self.codes);
-        let mut scales = core::mem::take(&mut self.scales);
-        codes.resize(self.nb * v, 0);
-        scales.resize(self.nb * 4, 0);
-        let xs = self.kq * 4;
-        for (r, row) in x.chunks_exact(k).enumerate() {
-            quantize_row(backend, &scheme, row, 1.0, &mut codes, &mut scales)
-                .map_err(|i| KernelError::NonFinite { index: r * k + i, value: row[i] })?;
-            for (o, &c) in self.x[r * xs..r * xs + k].iter_mut().zip(&codes[..k]) {
-                *o = c ^ 0x80;
-            }
-            for (o, b) in self.sx[r * self.nb..(r + 1) * self.nb].iter_mut().zip(scales.chunks_exact(4)) {
-                *o = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-            }
-        }
-        self.codes = codes;
-        self.scales = scales;
+        int8_vectors(backend, x, k, v, self.kq * 4, self.nb, &mut self.x, &mut self.sx);
         Ok(())
     }
 
@@ -168,6 +151,44 @@ impl PackedActs {
         self.reset(m, k, v);
         self.sx.fill(scale);
         &mut self.x
+    }
+}
+
+crate::arch::multiversion! {
+    /// Dynamic per-vector INT8 of the rows of `x` (`k` each, all finite) into `out` (codes plus
+    /// 128, rows `xs` apart) and `sx` (`nb` scales per row): the block quantizer's steps for
+    /// `Scheme::vsq(8, v, F32)` (`block::quantize::quantize_row`),
+    /// written out for this one scheme — per vector the largest `|x|`; the scale `g = amax / 127`
+    /// (one `f32` division; the smallest subnormal where that underflows; `+0` and codes 0 for
+    /// an all-zero vector); each code the nearest-even integer to `x / g` (`f64` quotient),
+    /// clamped to ±127. The same codes and scales (tests/nn_layers.rs and tests/kernels_conv.rs
+    /// replay the block quantizer).
+    fn int8_vectors(x: &[f32], k: usize, v: usize, xs: usize, nb: usize, out: &mut [u8], sx: &mut [f32])
+        = int8_vectors_body;
+}
+
+#[inline(always)]
+fn int8_vectors_body(x: &[f32], k: usize, v: usize, xs: usize, nb: usize, out: &mut [u8], sx: &mut [f32]) {
+    if k == 0 {
+        return;
+    }
+    for (r, row) in x.chunks_exact(k).enumerate() {
+        let codes = &mut out[r * xs..r * xs + k];
+        for ((blk, cb), s) in row.chunks(v).zip(codes.chunks_mut(v)).zip(&mut sx[r * nb..(r + 1) * nb]) {
+            let amax = blk.iter().fold(0f32, |m, &t| m.max(t.abs()));
+            if amax == 0.0 {
+                *s = 0.0;
+                cb.fill(128);
+                continue;
+            }
+            let g = amax / 127.0;
+            let g = if g == 0.0 { f32::from_bits(1) } else { g };
+            *s = g;
+            let d = g as f64;
+            for (c, &t) in cb.iter_mut().zip(blk) {
+                *c = int_code(t as f64 / d, 127.0, 0xff) ^ 0x80;
+            }
+        }
     }
 }
 
