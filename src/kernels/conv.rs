@@ -163,6 +163,7 @@ crate::arch::multiversion! {
     /// an all-zero vector); each code the nearest-even integer to `x / g` (`f64` quotient),
     /// clamped to ±127. The same codes and scales (tests/nn_layers.rs and tests/kernels_conv.rs
     /// replay the block quantizer).
+    #[allow(clippy::too_many_arguments)]
     fn int8_vectors(x: &[f32], k: usize, v: usize, xs: usize, nb: usize, out: &mut [u8], sx: &mut [f32])
         = int8_vectors_body;
 }
