@@ -20,9 +20,10 @@
 //! `vpdpbusd` and `vpmaddubsw` multiply unsigned by signed bytes. The activations (signed,
 //! `|x| ≤ 127`) stay signed; the weights are made unsigned:
 //!
-//! * 4-bit codes through a 16-entry table (`vpshufb`; `vpermb` where AVX-512 VBMI is present,
-//!   which needs no masking) holding `value + offset` (INT4: code XOR
-//!   8 = value + 8; E2M1 × 2: value + 12), corrected by `offset · Σx` per block;
+//! * 4-bit codes as `value + offset` (INT4: code XOR 8 = value + 8; E2M1 × 2: value + 12),
+//!   corrected by `offset · Σx` per block: through a 16-entry table (`vpshufb`; `vpermb`
+//!   where AVX-512 VBMI is present, which needs no masking), or for INT4 on VNNI by
+//!   arithmetic, `(code XOR 8) AND 0x0f` in one `vpternlogd` (no shuffle);
 //! * bytes on VNNI: XOR 0x80 = value + 128, corrected by `128 · Σx`;
 //! * bytes on AVX2: `|w|` against `sign(x, w)` (`vpsignb`), no correction.
 //!
