@@ -84,6 +84,8 @@ const SWEEP: &[(&str, &str, &str, &str, bool)] = &[
     ("INT4 per-channel, ends f32", "int4-per-row", "int8", "f32", true),
     ("VSQ INT4/64", "vsq-int4-v64", "int8", "f32", false),
     ("VSQ INT4/64, ends f32", "vsq-int4-v64", "int8", "f32", true),
+    ("VSQ INT4/64, MSE scales", "vsq-int4-v64-mse", "int8", "f32", false),
+    ("VSQ INT4/64, MSE scales, ends f32", "vsq-int4-v64-mse", "int8", "f32", true),
     ("VSQ INT4/64 two-level", "vsq-int4-v64-s6", "int8", "f32", false),
     ("VSQ INT4/64 two-level, ends f32", "vsq-int4-v64-s6", "int8", "f32", true),
     ("MXFP8 E4M3", "mxfp8-e4m3", "mxfp8-e4m3", "f32", false),
