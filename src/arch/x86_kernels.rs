@@ -1586,7 +1586,7 @@ mod fp8_tests {
 }
 
 #[cfg(test)]
-mod nibble_tests {
+mod twin_tests {
     use super::*;
 
     /// The `vpermb` build of the VNNI GEMV kernel and the INT4-by-arithmetic build give the
@@ -1667,11 +1667,6 @@ mod nibble_tests {
             }
         }
     }
-}
-
-#[cfg(test)]
-mod transpose_tests {
-    use super::*;
 
     /// The AVX-512 tiles move every value where the portable transpose does, on shapes with
     /// and without partial tiles, with distinct values (so any misplaced one shows).

@@ -100,9 +100,11 @@ pub(crate) fn outer_scale(s: &Scheme, amax: f32) -> f32 {
 
 /// A block scale: its stored code and the block's whole divisor `d` (exact in `f64`).
 #[derive(Clone, Copy, Debug)]
-struct BlockScale {
-    code: u32,
-    d: f64,
+pub(crate) struct BlockScale {
+    /// The scale's code in its encoding.
+    pub(crate) code: u32,
+    /// The divisor it stands for (times the outer scale), exact in `f64`.
+    pub(crate) d: f64,
 }
 
 /// The scale code `target` (> 0) rounds to in `enc` (nearest-even, saturating at the largest
@@ -150,7 +152,8 @@ fn next_scale_code(enc: ScaleEncoding, code: u32) -> u32 {
 
 /// The scale of a nonzero block of largest magnitude `amax` under the AbsMax rule, and the
 /// `α`-scaled candidates of the MSE rule (`α = num / 64`).
-fn abs_max_scale(s: &Scheme, amax: f32, outer: f32, num: u32) -> BlockScale {
+#[inline]
+pub(crate) fn abs_max_scale(s: &Scheme, amax: f32, outer: f32, num: u32) -> BlockScale {
     let enc = s.scale();
     let qmax = s.element().max();
     let code = if enc == ScaleEncoding::F32 && num == 64 {
@@ -167,6 +170,7 @@ fn abs_max_scale(s: &Scheme, amax: f32, outer: f32, num: u32) -> BlockScale {
     scale_of(enc, code, outer)
 }
 
+#[inline]
 fn scale_of(enc: ScaleEncoding, code: u32, outer: f32) -> BlockScale {
     let v = match enc {
         ScaleEncoding::E4M3 => f32::from_bits(<E4M3FN as crate::bulk::FastSpec>::TABLE[code as usize]) as f64,

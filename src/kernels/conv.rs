@@ -17,7 +17,7 @@ use super::activations::static_code;
 use super::int::{decode_scales, int_plan, WeightKind, E2M1_LUT, INT4_LUT};
 use super::KernelError;
 use crate::arch::kernels::{first_non_finite, fold16, LANES};
-use crate::block::{int_code, BlockMatrix, Outer, Scheme};
+use crate::block::{int_code, quantize::abs_max_scale, BlockMatrix, Outer, Scheme};
 use crate::bulk::Backend;
 
 /// Weight rows per group (one 512-bit register of `i32` lanes).
@@ -134,13 +134,13 @@ impl PackedActs {
         }
         // The vector lengths the block quantizer takes for INT8 (the same error as
         // `QuantizedActivations::new_on`).
-        Scheme::vsq(8, v, crate::block::ScaleEncoding::F32)
+        let scheme = Scheme::vsq(8, v, crate::block::ScaleEncoding::F32)
             .map_err(|_| KernelError::Unsupported { reason: "no INT8 block scheme has this vector length" })?;
         self.reset(m, k, v);
         if k == 0 {
             return Ok(());
         }
-        int8_vectors(backend, x, k, v, self.kq * 4, self.nb, &mut self.x, &mut self.sx);
+        int8_vectors(backend, x, k, &scheme, self.kq * 4, &mut self.x, &mut self.sx);
         Ok(())
     }
 
@@ -155,39 +155,38 @@ impl PackedActs {
 }
 
 crate::arch::multiversion! {
-    /// Dynamic per-vector INT8 of the rows of `x` (`k` each, all finite) into `out` (codes plus
-    /// 128, rows `xs` apart) and `sx` (`nb` scales per row): the block quantizer's steps for
-    /// `Scheme::vsq(8, v, F32)` (`block::quantize::quantize_row`),
-    /// written out for this one scheme — per vector the largest `|x|`; the scale `g = amax / 127`
-    /// (one `f32` division; the smallest subnormal where that underflows; `+0` and codes 0 for
-    /// an all-zero vector); each code the nearest-even integer to `x / g` (`f64` quotient),
-    /// clamped to ±127. The same codes and scales (tests/nn_layers.rs and tests/kernels_conv.rs
-    /// replay the block quantizer).
-    #[allow(clippy::too_many_arguments)]
-    fn int8_vectors(x: &[f32], k: usize, v: usize, xs: usize, nb: usize, out: &mut [u8], sx: &mut [f32])
+    /// Dynamic per-vector INT8 of the rows of `x` (`k` each, all finite) into
+    /// `out` (codes plus 128, rows `xs` apart) and `sx` (`⌈k / v⌉` scales per row) under `s =
+    /// Scheme::vsq(8, v, F32)`: the block quantizer's steps (`block::quantize::quantize_row`)
+    /// written out for this one scheme — per vector the largest `|x|`, its scale by the block
+    /// quantizer's own rule (`abs_max_scale`; `+0` and codes 0 for an all-zero vector), each
+    /// code the nearest-even integer to `x / g` (`f64` quotient) clamped to ±127. The same
+    /// codes and scales (tests/nn_layers.rs and tests/kernels_conv.rs replay the block
+    /// quantizer).
+    fn int8_vectors(x: &[f32], k: usize, s: &Scheme, xs: usize, out: &mut [u8], sx: &mut [f32])
         = int8_vectors_body;
 }
 
 #[inline(always)]
-fn int8_vectors_body(x: &[f32], k: usize, v: usize, xs: usize, nb: usize, out: &mut [u8], sx: &mut [f32]) {
+fn int8_vectors_body(x: &[f32], k: usize, s: &Scheme, xs: usize, out: &mut [u8], sx: &mut [f32]) {
+    let v = s.block_len();
+    let nb = k.div_ceil(v.max(1));
     if k == 0 {
         return;
     }
     for (r, row) in x.chunks_exact(k).enumerate() {
         let codes = &mut out[r * xs..r * xs + k];
-        for ((blk, cb), s) in row.chunks(v).zip(codes.chunks_mut(v)).zip(&mut sx[r * nb..(r + 1) * nb]) {
-            let amax = blk.iter().fold(0f32, |m, &t| m.max(t.abs()));
+        for ((blk, cb), sv) in row.chunks(v).zip(codes.chunks_mut(v)).zip(&mut sx[r * nb..(r + 1) * nb]) {
+            let amax = blk.iter().fold(0f32, |a, &t| a.max(t.abs()));
             if amax == 0.0 {
-                *s = 0.0;
+                *sv = 0.0;
                 cb.fill(128);
                 continue;
             }
-            let g = amax / 127.0;
-            let g = if g == 0.0 { f32::from_bits(1) } else { g };
-            *s = g;
-            let d = g as f64;
+            let g = abs_max_scale(s, amax, 1.0, 64);
+            *sv = f32::from_bits(g.code);
             for (c, &t) in cb.iter_mut().zip(blk) {
-                *c = int_code(t as f64 / d, 127.0, 0xff) ^ 0x80;
+                *c = int_code(t as f64 / g.d, 127.0, 0xff) ^ 0x80;
             }
         }
     }

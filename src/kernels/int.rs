@@ -256,10 +256,13 @@ pub(crate) fn int_tile(
         // `f32` block scales with no factor, a whole number of chunks per row and 4-byte
         // alignment are read where they lie; other encodings are decoded into `sc.sw` (the
         // kernels never use the scales of padding blocks, so stale values there are harmless).
-        let direct = (scales_in_place(p, s, n) && n == ds && t.sstride.is_multiple_of(4))
-            .then(|| bytemuck::try_cast_slice::<u8, f32>(&t.scales[..t.scales.len() / 4 * 4]).ok())
-            .flatten()
-            .filter(|f| f.len() >= (wr - 1) * (t.sstride / 4) + n);
+        let direct = if scales_in_place(p, s, n) && t.sstride.is_multiple_of(4) {
+            bytemuck::try_cast_slice::<u8, f32>(&t.scales[..t.scales.len() / 4 * 4])
+                .ok()
+                .filter(|f| f.len() >= (wr - 1) * (t.sstride / 4) + n)
+        } else {
+            None
+        };
         if let Some(sw) = direct {
             tile_dots(backend, p, t, qa, j0, rows, true, (sw, t.sstride / 4), sc);
         } else {
